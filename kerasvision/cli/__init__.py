@@ -1,0 +1,1 @@
+"""The `kerasvision` command line (click). Commands import TensorFlow lazily."""

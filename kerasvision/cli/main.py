@@ -1,0 +1,96 @@
+"""Entry point of the `kerasvision` command.
+
+Sub-commands live in their own modules and are imported only when invoked, so `--help` and
+`--version` never load TensorFlow. Errors become one line on stderr (the traceback with
+`--debug`); exit codes: 0 all fine, 1 some inputs failed or the command failed, 2 usage error.
+"""
+
+import importlib
+import sys
+
+import click
+
+from kerasvision import __version__
+
+# name -> (module, attribute, one-line help shown by --help without importing the module)
+COMMANDS = {
+    "models": ("kerasvision.cli.models_command", "models",
+               "List the registered architectures and their published figures."),
+    "info": ("kerasvision.cli.info_command", "info",
+             "Per-layer table: shapes, parameters, receptive field, MACs."),
+    "classify": ("kerasvision.cli.classify_command", "classify",
+                 "Classify images with the shipped model or your own."),
+    "export": ("kerasvision.cli.export_command", "export",
+               "Export a model as a TF Serving SavedModel version."),
+    "train": ("kerasvision.cli.train_command", "train",
+              "Train an application (classifier) with model.fit."),
+    "visualize": ("kerasvision.cli.visualize_command", "visualize",
+                  "Pictures of what a network learned (patches, activations, filters)."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx):
+        return [name for name, (module, _, _) in COMMANDS.items() if _module_exists(module)]
+
+    def get_command(self, ctx, name):
+        if name not in COMMANDS or not _module_exists(COMMANDS[name][0]):
+            return None
+        module, attr, _ = COMMANDS[name]
+        return getattr(importlib.import_module(module), attr)
+
+    def format_commands(self, ctx, formatter):
+        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def _module_exists(module):
+    return importlib.util.find_spec(module) is not None
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kerasvision")
+@click.option("--debug", is_flag=True, help="Show tracebacks and TensorFlow's own logs.")
+@click.pass_context
+def cli(ctx, debug):
+    """kerasvision: the classic convolutional-network canon, as Keras models.
+
+    \b
+    Examples:
+      kerasvision classify photo.png            # shipped Fashion-MNIST classifier
+      kerasvision models --task classification  # the catalogue
+      kerasvision info resnet50                 # layer table with receptive fields
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in argv
+    try:
+        rc = cli.main(args=argv, prog_name="kerasvision", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("kerasvision: aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        if debug:
+            raise
+        click.echo(f"kerasvision: error: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("kerasvision: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the CLI's promise: one line, never a traceback
+        if debug:
+            raise
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        click.echo(f"kerasvision: error: {message}", err=True)
+        sys.exit(1)
+    sys.exit(rc if isinstance(rc, int) else 0)
+
+
+if __name__ == "__main__":
+    main()
