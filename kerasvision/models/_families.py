@@ -1,3 +1,9 @@
 """Imports every architecture family so their registrations run. One line per family file."""
 
 # isort: off
+from kerasvision.models.classification import wide_resnet  # noqa: F401
+from kerasvision.models.classic import perceptron  # noqa: F401
+from kerasvision.models.classic import kernel_perceptron  # noqa: F401
+from kerasvision.models.classic import rbf_network  # noqa: F401
+from kerasvision.models.classic import mlp  # noqa: F401
+from kerasvision.models.classic import binary_lookup_mlp  # noqa: F401

@@ -1,0 +1,1 @@
+"""Datasets: Fashion-MNIST, Fashion scenes, image folders."""

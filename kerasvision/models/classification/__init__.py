@@ -1,0 +1,1 @@
+"""Classification architectures: LeNet-5 to DenseNet and wide residual networks."""

@@ -1,0 +1,145 @@
+"""ImageNet residual networks: ResNet-18/34/50/101/152 (He, Zhang, Ren & Sun, Deep Residual
+Learning for Image Recognition, CVPR 2016) and the pre-activation ResNet-50/101/152 v2 (He et al.,
+Identity Mappings in Deep Residual Networks, ECCV 2016).
+
+ResNet-50/101/152 and the v2s reproduce keras.applications layer for layer (conv biases
+included), so `weights="imagenet"` loads Keras's files; ResNet-18/34 follow torchvision (basic
+units, no conv biases). `width` scales every channel count and `blocks` the units per stage, for
+small experiments; the registered reference counts use the defaults.
+"""
+
+from keras import layers
+from keras.models import Model
+
+from kerasvision.blocks.residual import (basic_unit, bottleneck_unit_v1, bottleneck_unit_v2,
+                                         BN_EPSILON)
+from kerasvision.models.classification.image_input import image_input, pooled_top, source_inputs
+from kerasvision.models.classification.imagenet_weights import check_weights_argument, load_weights
+from kerasvision.registry import register_model
+
+PAPER_V1 = "He, Zhang, Ren & Sun, Deep Residual Learning for Image Recognition, CVPR 2016"
+PAPER_V2 = "He, Zhang, Ren & Sun, Identity Mappings in Deep Residual Networks, ECCV 2016"
+STAGE_FILTERS = (64, 128, 256, 512)  # CVPR 2016, Table 1
+
+
+def _scaled(channels, width):
+    return max(1, int(round(channels * width)))
+
+
+def _stack(x, version, blocks, width, use_bias, epsilon):
+    for s, (units, filters) in enumerate(zip(blocks, STAGE_FILTERS)):
+        f = _scaled(filters, width)
+        stage = f"conv{s + 2}"
+        for u in range(1, units + 1):
+            name = f"{stage}_block{u}"
+            if version == "basic":
+                stride = 2 if (s > 0 and u == 1) else 1
+                changes = stride > 1 or x.shape[-1] != f
+                x = basic_unit(x, f, stride, "projection" if changes else "identity",
+                               use_bias, epsilon, name)
+            elif version == "v1":
+                stride = 2 if (s > 0 and u == 1) else 1
+                x = bottleneck_unit_v1(x, f, stride, conv_shortcut=(u == 1), use_bias=use_bias,
+                                       name=name)
+            else:
+                # keras.applications v2: the last unit of stages 2-4 strides.
+                stride = 2 if (u == units and s < 3) else 1
+                x = bottleneck_unit_v2(x, f, stride, conv_shortcut=(u == 1), name=name)
+    return x
+
+
+def ResNet(blocks, version, *, use_bias, weights_key, include_top, weights, input_tensor,
+           input_shape, pooling, classes, classifier_activation, name, width=1.0,
+           epsilon=BN_EPSILON):
+    """The ResNet family builder shared by the registered variants.
+
+    Args:
+        blocks: units per stage (conv2_x ... conv5_x).
+        version: "basic" (two 3×3), "v1" (post-activation bottleneck) or "v2" (pre-activation).
+        use_bias: convolution biases (keras.applications' ResNets have them).
+        weights_key: the keras.applications weight file key, or None where no file fits.
+        width: multiplier of every channel count (1.0 for the published model).
+    """
+    check_weights_argument(weights, weights_key, include_top, classes, name)
+    inputs = image_input(input_tensor, input_shape, (224, 224, 3), model_name=name)
+    preact = version == "v2"
+    x = layers.ZeroPadding2D(3, name="conv1_pad")(inputs)
+    x = layers.Conv2D(_scaled(64, width), 7, strides=2, use_bias=use_bias, name="conv1_conv")(x)
+    if not preact:
+        x = layers.BatchNormalization(axis=-1, epsilon=epsilon, name="conv1_bn")(x)
+        x = layers.Activation("relu", name="conv1_relu")(x)
+    x = layers.ZeroPadding2D(1, name="pool1_pad")(x)
+    x = layers.MaxPooling2D(3, strides=2, name="pool1_pool")(x)
+    x = _stack(x, version, blocks, width, use_bias, epsilon)
+    if preact:
+        x = layers.BatchNormalization(axis=-1, epsilon=epsilon, name="post_bn")(x)
+        x = layers.Activation("relu", name="post_relu")(x)
+    x = pooled_top(x, include_top, pooling, classes, classifier_activation)
+    model = Model(source_inputs(input_tensor, inputs), x, name=name)
+    return load_weights(model, weights, weights_key, include_top)
+
+
+def _register(name, blocks, version, paper, reference, weights_key, doc, tiny=None):
+    use_bias = version != "basic"
+    epsilon = 1e-5 if version == "basic" else BN_EPSILON  # torchvision's for 18/34
+    default_blocks = tuple(blocks)
+
+    @register_model(name, task="classification", paper=paper, reference=reference,
+                    tiny=tiny or {"input_shape": (32, 32, 3), "classes": 10, "width": 0.125,
+                                  "blocks": (1, 1, 1, 1)})
+    def builder(include_top=True, weights=None, input_tensor=None, input_shape=None,
+                pooling=None, classes=1000, classifier_activation="softmax", name=name,
+                width=1.0, blocks=blocks):
+        published = width == 1.0 and tuple(blocks) == default_blocks
+        return ResNet(tuple(blocks), version, use_bias=use_bias,
+                      weights_key=weights_key if published else None,
+                      include_top=include_top, weights=weights, input_tensor=input_tensor,
+                      input_shape=input_shape, pooling=pooling, classes=classes,
+                      classifier_activation=classifier_activation, name=name, width=width,
+                      epsilon=epsilon)
+
+    builder.__name__ = builder.__qualname__ = name
+    builder.__doc__ = doc
+    return builder
+
+
+def _keras(total, app, slow=False):
+    return {"params": total, "count": "total", "source": f"keras.applications.{app}",
+            "slow": slow}
+
+
+resnet18 = _register(
+    "resnet18", (2, 2, 2, 2), "basic", PAPER_V1,
+    {"params": 11_689_512, "count": "trainable", "source": "torchvision resnet18"}, None,
+    "ResNet-18: basic units 2-2-2-2 (Table 1), torchvision layout.",
+    tiny={"input_shape": (32, 32, 3), "classes": 10, "width": 0.125})
+resnet34 = _register(
+    "resnet34", (3, 4, 6, 3), "basic", PAPER_V1,
+    {"params": 21_797_672, "count": "trainable", "source": "torchvision resnet34"}, None,
+    "ResNet-34: basic units 3-4-6-3 (Table 1), torchvision layout.")
+resnet50 = _register(
+    "resnet50", (3, 4, 6, 3), "v1", PAPER_V1,
+    _keras(25_636_712, "ResNet50"), "resnet50",
+    "ResNet-50 (v1): bottleneck units 3-4-6-3, as keras.applications.ResNet50.",
+    tiny={"input_shape": (32, 32, 3), "classes": 10, "width": 0.125})
+resnet101 = _register(
+    "resnet101", (3, 4, 23, 3), "v1", PAPER_V1,
+    _keras(44_707_176, "ResNet101"), "resnet101",
+    "ResNet-101 (v1): bottleneck units 3-4-23-3, as keras.applications.ResNet101.")
+resnet152 = _register(
+    "resnet152", (3, 8, 36, 3), "v1", PAPER_V1,
+    _keras(60_419_944, "ResNet152", slow=True), "resnet152",
+    "ResNet-152 (v1): bottleneck units 3-8-36-3, as keras.applications.ResNet152.")
+resnet50_v2 = _register(
+    "resnet50_v2", (3, 4, 6, 3), "v2", PAPER_V2,
+    _keras(25_613_800, "ResNet50V2"), "resnet50v2",
+    "ResNet-50 v2: pre-activation bottlenecks 3-4-6-3, as keras.applications.ResNet50V2.",
+    tiny={"input_shape": (32, 32, 3), "classes": 10, "width": 0.125})
+resnet101_v2 = _register(
+    "resnet101_v2", (3, 4, 23, 3), "v2", PAPER_V2,
+    _keras(44_675_560, "ResNet101V2"), "resnet101v2",
+    "ResNet-101 v2: pre-activation bottlenecks 3-4-23-3, as keras.applications.ResNet101V2.")
+resnet152_v2 = _register(
+    "resnet152_v2", (3, 8, 36, 3), "v2", PAPER_V2,
+    _keras(60_380_648, "ResNet152V2", slow=True), "resnet152v2",
+    "ResNet-152 v2: pre-activation bottlenecks 3-8-36-3, as keras.applications.ResNet152V2.")

@@ -1,0 +1,108 @@
+"""Wide residual networks (Zagoruyko & Komodakis, Wide Residual Networks, BMVC 2016).
+
+WRN-d-k: a CIFAR-style ResNet of pre-activation basic units (BN-ReLU-conv3×3 twice, optional
+dropout between), (d − 4)/6 units in each of three stages of 16k, 32k and 64k channels, the
+first unit of stages 2 and 3 strided by 2 with a 1×1 projection shortcut. Widening instead of
+deepening uses the CPU's (and GPU's) matrix units better at equal accuracy, which is why the
+shipped Fashion-MNIST classifier is a small WRN.
+"""
+
+import keras
+from keras import layers
+
+from kerasvision.registry import register_model
+
+
+def _pre_activation_unit(x, channels, stride, dropout, weight_decay, name):
+    reg = keras.regularizers.L2(weight_decay) if weight_decay else None
+    conv = dict(padding="same", use_bias=False, kernel_initializer="he_normal",
+                kernel_regularizer=reg)
+    pre = layers.BatchNormalization(name=f"{name}_bn1")(x)
+    pre = layers.ReLU(name=f"{name}_relu1")(pre)
+    # The projection shortcut takes the pre-activated input, as in the authors' code.
+    if stride != 1 or x.shape[-1] != channels:
+        shortcut = layers.Conv2D(channels, 1, strides=stride, name=f"{name}_shortcut",
+                                 **conv)(pre)
+    else:
+        shortcut = x
+    y = layers.Conv2D(channels, 3, strides=stride, name=f"{name}_conv1", **conv)(pre)
+    y = layers.BatchNormalization(name=f"{name}_bn2")(y)
+    y = layers.ReLU(name=f"{name}_relu2")(y)
+    if dropout:
+        y = layers.Dropout(dropout, name=f"{name}_dropout")(y)
+    y = layers.Conv2D(channels, 3, name=f"{name}_conv2", **conv)(y)
+    return layers.Add(name=f"{name}_add")([shortcut, y])
+
+
+def WideResNet(depth=28, width=10, dropout=0.0, weight_decay=0.0, include_top=True,
+               weights=None, input_tensor=None, input_shape=None, pooling=None, classes=10,
+               classifier_activation="softmax", name=None):
+    """WRN-depth-width with the keras.applications builder signature.
+
+    Args:
+        depth: total depth d; (d − 4) must divide by 6.
+        width: widening factor k (stage widths 16k, 32k, 64k).
+        dropout: dropout rate between the two convolutions of a unit (the paper uses 0.3).
+        weight_decay: L2 coefficient on convolution kernels (the paper: 5e-4).
+    """
+    if (depth - 4) % 6:
+        raise ValueError(f"WRN depth must be 6n + 4, got {depth}")
+    if weights == "imagenet":
+        raise ValueError("no ImageNet weights exist for wide ResNets; use weights=None or a path")
+    units = (depth - 4) // 6
+    name = name or f"wrn_{depth}_{width}"
+    input_shape = input_shape or (32, 32, 3)
+    inputs = input_tensor if input_tensor is not None else keras.Input(input_shape, name="image")
+
+    x = layers.Conv2D(16, 3, padding="same", use_bias=False, kernel_initializer="he_normal",
+                      name="stem_conv")(inputs)
+    for stage, channels in enumerate((16 * width, 32 * width, 64 * width), start=1):
+        for unit in range(1, units + 1):
+            stride = 2 if (stage > 1 and unit == 1) else 1
+            x = _pre_activation_unit(x, channels, stride, dropout, weight_decay,
+                                     name=f"stage{stage}_unit{unit}")
+    x = layers.BatchNormalization(name="final_bn")(x)
+    x = layers.ReLU(name="final_relu")(x)
+    if include_top:
+        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+    elif pooling == "avg":
+        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    elif pooling == "max":
+        x = layers.GlobalMaxPooling2D(name="max_pool")(x)
+    # With an input_tensor (e.g. a task's normalisation layer), the model starts at its sources.
+    sources = keras.utils.get_source_inputs(inputs) if input_tensor is not None else inputs
+    model = keras.Model(sources, x, name=name)
+    if weights:
+        model.load_weights(weights)
+    return model
+
+
+def _register(depth, width, params, rel_tol, note):
+    @register_model(
+        f"wrn_{depth}_{width}",
+        task="classification",
+        paper="Zagoruyko & Komodakis, Wide Residual Networks, BMVC 2016",
+        reference={"params": params, "count": "trainable", "params_rel_tol": rel_tol,
+                   "source": note, "slow": params > 20_000_000},
+        tiny={"input_shape": (16, 16, 3), "classes": 5, "width": 1} if depth <= 16 else
+             {"input_shape": (16, 16, 3), "classes": 5, "width": 1, "depth": 10},
+    )
+    def builder(include_top=True, weights=None, input_tensor=None, input_shape=None,
+                pooling=None, classes=10, classifier_activation="softmax", name=None,
+                depth=depth, width=width, dropout=0.0, weight_decay=0.0):
+        return WideResNet(depth, width, dropout, weight_decay, include_top, weights,
+                          input_tensor, input_shape, pooling, classes, classifier_activation,
+                          name or f"wrn_{depth}_{width}")
+
+    builder.__doc__ = f"WRN-{depth}-{width}: {note}."
+    builder.__name__ = f"wrn_{depth}_{width}"
+    return builder
+
+
+# Trainable counts, 10 classes. The paper (Table 4) rounds to 0.1M, so its rows get 1%;
+# WRN-16-2 is not in the paper: its count is computed and exact.
+wrn_16_2 = _register(16, 2, 691_674, 0.0, "widths 32/64/128, 0.69M; the shipped Fashion-MNIST classifier")
+wrn_16_8 = _register(16, 8, 11_000_000, 0.01, "paper Table 4: 11.0M parameters")
+wrn_28_10 = _register(28, 10, 36_500_000, 0.01, "paper Table 4: 36.5M parameters")
+wrn_40_4 = _register(40, 4, 8_900_000, 0.01, "paper Table 4: 8.9M parameters")

@@ -1,0 +1,1 @@
+"""Applications: ImageClassifier (and later ObjectDetector, ImageSegmenter)."""

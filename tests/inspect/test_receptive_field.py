@@ -1,0 +1,182 @@
+"""Receptive fields: the lecture's growth rules, Yu & Koltun's dilated stack, and an empirical
+check against the input-gradient extent of units of random networks."""
+
+import numpy as np
+import pytest
+
+import keras
+import tensorflow as tf
+
+from kerasvision.inspect.layer_receptive_field import receptive_field
+from kerasvision.inspect.model_trace import trace_model
+from kerasvision.layers.max_pooling_with_argmax_2d import MaxPoolingWithArgmax2D
+from kerasvision.layers.max_unpooling_2d import MaxUnpooling2D
+
+L = keras.layers
+
+
+def _sizes(model):
+    return {t.name: t.field.size[0] for t in trace_model(model) if t.field is not None}
+
+
+def test_stacked_3x3_convolutions_grow_by_two_per_layer():
+    inputs = keras.Input((64, 64, 1))
+    x = inputs
+    for i in range(5):
+        x = L.Conv2D(2, 3, padding="same", name=f"c{i}")(x)
+    sizes = _sizes(keras.Model(inputs, x))
+    assert [sizes[f"c{i}"] for i in range(5)] == [3, 5, 7, 9, 11]
+
+
+def test_strided_layers_grow_geometrically():
+    inputs = keras.Input((256, 256, 1))
+    x = inputs
+    for i in range(5):
+        x = L.Conv2D(2, 3, strides=2, padding="same", name=f"c{i}")(x)
+    model = keras.Model(inputs, x)
+    # r_l = r_{l-1} + 2 * 2^{l-1}: 3, 7, 15, 31, 63 (= 2^{l+1} - 1); jump doubles.
+    assert [receptive_field(model, f"c{i}").size for i in range(5)] == [
+        (3, 3), (7, 7), (15, 15), (31, 31), (63, 63)]
+    assert receptive_field(model, "c4").jump == (32, 32)
+
+
+def test_dilated_context_module_matches_yu_koltun():
+    # Yu & Koltun, Multi-Scale Context Aggregation by Dilated Convolutions, ICLR 2016, Table 1.
+    inputs = keras.Input((None, None, 1))
+    x = inputs
+    for i, d in enumerate((1, 1, 2, 4, 8, 16, 1)):
+        x = L.Conv2D(1, 3, dilation_rate=d, padding="same", name=f"ctx{i}")(x)
+    sizes = _sizes(keras.Model(inputs, x))
+    assert [sizes[f"ctx{i}"] for i in range(7)] == [3, 5, 9, 17, 33, 65, 67]
+
+
+def test_lecture_16x16_filter_gives_one_output_seeing_everything():
+    inputs = keras.Input((16, 16, 256))
+    x = L.Conv2D(8, 16, name="fc_as_conv")(inputs)
+    field = receptive_field(keras.Model(inputs, x))
+    assert field.size == (16, 16) and field.box(0, 0) == ((0, 15), (0, 15))
+
+
+def test_conv1d_pooling_and_causal_padding():
+    inputs = keras.Input((50, 2))
+    x = L.Conv1D(2, 5, padding="causal", name="causal")(inputs)
+    x = L.MaxPooling1D(2, name="pool")(x)
+    x = L.Conv1D(2, 3, dilation_rate=2, name="dil")(x)
+    model = keras.Model(inputs, x)
+    causal = receptive_field(model, "causal")
+    assert causal.size == (5,) and causal.box(0) == ((-4, 0),)  # sees only the past
+    assert receptive_field(model, "pool").size == (6,)
+    assert receptive_field(model, "dil").size == (6 + 4 * 2,)
+
+
+def test_merge_takes_the_larger_branch_and_nested_models_are_traced():
+    inner_in = keras.Input((None, None, 4))
+    inner = keras.Model(inner_in, L.Conv2D(4, 5, padding="same", name="c5")(inner_in),
+                        name="block")
+    inputs = keras.Input((32, 32, 4))
+    a = L.Conv2D(4, 3, padding="same", name="c3")(inputs)
+    b = inner(inputs)
+    x = L.Add(name="add")([a, b])
+    x = L.Activation("relu", name="relu")(x)
+    x = L.Dropout(0.1, name="drop")(x)
+    y = L.Concatenate(name="cat")([x, L.Conv2D(4, 1, name="c1")(inputs)])
+    model = keras.Model(inputs, y)
+    names = [t.name for t in trace_model(model)]
+    assert "block/c5" in names
+    assert receptive_field(model, "add").size == (5, 5)
+    assert receptive_field(model, "drop").size == (5, 5)
+    assert receptive_field(model, "cat").size == (5, 5)
+
+
+def test_unknown_layer_name_lists_the_layers():
+    inputs = keras.Input((8, 8, 1))
+    model = keras.Model(inputs, L.Conv2D(1, 3, name="only")(inputs))
+    with pytest.raises(ValueError, match="no layer 'nope'.*only"):
+        receptive_field(model, "nope")
+
+
+# --- empirical: the input pixels whose gradient is nonzero ---------------------------------
+
+def _positive_weights(model, seed=0):
+    # Positive weights and no nonlinearity: no accidental cancellation in the gradient.
+    rng = np.random.default_rng(seed)
+    model.set_weights([rng.uniform(0.5, 1.5, size=w.shape).astype("float32")
+                       for w in model.get_weights()])
+
+
+def _gradient_extent(model, index, input_shape, layer_name):
+    probe = keras.Model(model.inputs, model.get_layer(layer_name).output)
+    x = tf.Variable(np.random.default_rng(7).uniform(0.5, 1.5, (1, *input_shape)), dtype="float32")
+    with tf.GradientTape() as tape:
+        out = probe(x)
+        out = out[0] if isinstance(out, list) else out
+        unit = tf.reduce_sum(out[0, index[0], index[1], :])
+    grad = np.abs(np.asarray(tape.gradient(unit, x)))[0].sum(axis=-1)
+    rows, cols = np.nonzero(grad)
+    if rows.size == 0:
+        return None  # an unpooled zero: this unit sees nothing
+    return (rows.min(), rows.max()), (cols.min(), cols.max())
+
+
+def _strided_dilated_net():
+    inputs = keras.Input((96, 96, 2))
+    x = L.Conv2D(3, 3, padding="same", name="c1")(inputs)
+    x = L.Conv2D(3, 5, strides=2, padding="same", name="c2")(x)
+    x = L.AveragePooling2D(3, strides=2, padding="same", name="pool")(x)
+    x = L.ZeroPadding2D(((1, 2), (2, 1)), name="pad")(x)
+    x = L.Conv2D(3, 3, dilation_rate=2, name="dil")(x)
+    branch = L.Conv2D(3, 1, strides=4, name="skip")(inputs)
+    branch = L.Cropping2D(((0, 1), (1, 0)), name="crop")(branch)
+    x = L.Concatenate(name="cat")([x, branch[:, :x.shape[1], :x.shape[2]]])
+    x = L.Conv2D(3, 3, strides=1, padding="valid", name="c3")(x)
+    return keras.Model(inputs, x), (96, 96, 2)
+
+
+@pytest.mark.parametrize("layer_name,dilated", [("c2", False), ("pool", False), ("dil", True),
+                                                ("c3", True)])
+def test_box_equals_gradient_extent_strided_dilated(layer_name, dilated):
+    model, shape = _strided_dilated_net()
+    _positive_weights(model)
+    field = receptive_field(model, layer_name)
+    out_shape = model.get_layer(layer_name).output.shape
+    centre = (out_shape[1] // 2, out_shape[2] // 2)
+    assert _gradient_extent(model, centre, shape, layer_name) == field.box(*centre)
+    if dilated:
+        return  # at the border a dilated filter's holes can skip the first real pixels
+    # At the corner the field is cut by the border (padding): the clipped box still matches.
+    assert (_gradient_extent(model, (0, 0), shape, layer_name)
+            == field.clipped_box((0, 0), shape[:2]))
+
+
+def _upsampling_net():
+    inputs = keras.Input((48, 48, 1))
+    x = L.Conv2D(2, 3, strides=2, padding="same", name="down")(inputs)
+    x = L.Conv2DTranspose(2, 4, strides=2, padding="same", name="up_t")(x)
+    x = L.Conv2D(2, 3, strides=2, padding="same", name="down2")(x)
+    x = L.UpSampling2D(2, interpolation="bilinear", name="up_b")(x)
+    x = L.Conv2D(2, 3, strides=2, padding="same", name="down3")(x)
+    pooled, argmax = MaxPoolingWithArgmax2D(2, name="pool")(x)
+    x = MaxUnpooling2D(2, name="unpool")([pooled, argmax])
+    x = L.UpSampling2D(2, name="up_n")(x)
+    return keras.Model(inputs, x), (48, 48, 1)
+
+
+@pytest.mark.parametrize("layer_name", ["up_t", "up_b", "up_n"])
+def test_upsampling_fields_contain_the_gradient_extent(layer_name):
+    model, shape = _upsampling_net()
+    _positive_weights(model, seed=1)
+    field = receptive_field(model, layer_name)
+    out = model.get_layer(layer_name).output.shape
+    largest = 0
+    for i in range(out[1] // 2 - 4, out[1] // 2 + 4):
+        j = out[2] // 2
+        extent = _gradient_extent(model, (i, j), shape, layer_name)
+        if extent is None:
+            continue
+        (r0, r1), (c0, c1) = extent
+        (b0, b1), (d0, d1) = field.box(i, j)
+        # Units of an upsampled map see different amounts; each lies within its box...
+        assert b0 <= r0 and r1 <= b1 and d0 <= c0 and c1 <= d1
+        largest = max(largest, r1 - r0 + 1)
+    # ...and the largest of them is the reported size.
+    assert largest == field.size[0]
