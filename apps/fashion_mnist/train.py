@@ -1,19 +1,23 @@
-"""Recipe: train the shipped Fashion-MNIST classifier (WRN-16-2) with model.fit.
+"""Recipe: train the shipped Fashion-MNIST classifier (WRN-16-2) with model.fit and ship it.
 
-    python apps/fashion_mnist/train.py --workdir runs/fashion_mnist
+    python apps/fashion_mnist/train.py --workdir runs/fashion_mnist \\
+        --output saved_models/fashion_mnist_classifier
 
-Re-running the same command after an interruption resumes from the last epoch
-(BackupAndRestore). The same code runs behind `kerasvision train classifier`.
+Re-running the same command after an interruption resumes from the last finished epoch
+(BackupAndRestore). With --output, the model folder (model.keras, a TF Serving version,
+curves, metrics, model card) is written at the end. `kerasvision train classifier` runs the
+same code.
 """
 
 import argparse
 import json
+import shlex
+import sys
 
 from kerasvision.tasks.classifier_training import TrainConfig, train_classifier
 
 
-def main():
-    defaults = TrainConfig(workdir="runs/fashion_mnist")
+def config_parser(defaults):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     for field, value in vars(defaults).items():
         flag = "--" + field.replace("_", "-")
@@ -22,9 +26,28 @@ def main():
                                 default=value)
         else:
             parser.add_argument(flag, type=type(value), default=value)
-    config = TrainConfig(**vars(parser.parse_args()))
-    _, summary = train_classifier(config, progress=2)
-    print(json.dumps(summary, indent=2))
+    parser.add_argument("--output", help="shipped-model folder to write at the end")
+    parser.add_argument("--publish-only", action="store_true",
+                        help="skip training; publish the finished run in --workdir")
+    return parser
+
+
+def main():
+    args = vars(config_parser(TrainConfig(workdir="runs/fashion_mnist")).parse_args())
+    output, publish_only = args.pop("output"), args.pop("publish_only")
+    config = TrainConfig(**args)
+    if not publish_only:
+        _, summary = train_classifier(config, progress=2)
+        print(json.dumps({k: v for k, v in summary.items() if k != "class_names"}, indent=2))
+    if output:
+        from kerasvision.tasks.classifier_publishing import publish_classifier
+        from kerasvision.tasks.classifier_training import load_training_data
+
+        _, _, x_test, y_test, _ = load_training_data(config.data)
+        command = "python apps/fashion_mnist/train.py " + shlex.join(
+            a for a in sys.argv[1:] if a != "--publish-only")
+        metrics = publish_classifier(config.workdir, output, command, x_test, y_test)
+        print(json.dumps({k: v for k, v in metrics.items() if k != "per_class"}, indent=2))
 
 
 if __name__ == "__main__":

@@ -52,7 +52,9 @@ def _functional_graph(model):
     return model
 
 
-def _trace_nodes(graph, fields, prefix):
+def _trace_nodes(graph, fields, prefix, specs=None):
+    # `specs` (nested models only) maps the graph's tensors to tensors of the shapes the
+    # outer model actually feeds it: a block built for (None, None, C) inside a 224x224 model.
     traces = []
     for depth in sorted(graph._nodes_by_depth, reverse=True):
         for node in graph._nodes_by_depth[depth]:
@@ -61,17 +63,33 @@ def _trace_nodes(graph, fields, prefix):
                 continue
             inputs, outputs = node.input_tensors, node.output_tensors
             in_fields = [fields.get(id(t)) for t in inputs]
+            in_specs = [specs.get(id(t), t) for t in inputs] if specs else list(inputs)
+            out_specs = _output_specs(node, specs) if specs else list(outputs)
             if isinstance(layer, keras.Model):
                 inner = _functional_graph(layer)
                 inner_fields = {id(t): f for t, f in zip(inner.inputs, in_fields)}
-                traces += _trace_nodes(inner, inner_fields, prefix=f"{prefix}{layer.name}/")
+                inner_specs = {id(t): s for t, s in zip(inner.inputs, in_specs)}
+                traces += _trace_nodes(inner, inner_fields, f"{prefix}{layer.name}/",
+                                       inner_specs)
                 out_fields = [inner_fields.get(id(t)) for t in inner.outputs]
+                out_specs = [inner_specs.get(id(t), t) for t in inner.outputs]
             else:
-                out_fields = output_fields(layer, in_fields, [tuple(t.shape) for t in inputs],
-                                           [tuple(t.shape) for t in outputs])
-                traces.append(LayerTrace(prefix + layer.name, layer,
-                                         [tuple(t.shape) for t in inputs],
-                                         [tuple(t.shape) for t in outputs], out_fields))
+                in_shapes = [tuple(t.shape) for t in in_specs]
+                out_shapes = [tuple(t.shape) for t in out_specs]
+                out_fields = output_fields(layer, in_fields, in_shapes, out_shapes)
+                traces.append(LayerTrace(prefix + layer.name, layer, in_shapes, out_shapes,
+                                         out_fields))
             for t, f in zip(outputs, out_fields):
                 fields[id(t)] = f
+            if specs is not None:
+                for t, s in zip(outputs, out_specs):
+                    specs[id(t)] = s
     return traces
+
+
+def _output_specs(node, specs):
+    try:
+        args, kwargs = node.arguments.fill_in(specs)
+        return list(keras.tree.flatten(node.operation.compute_output_spec(*args, **kwargs)))
+    except Exception:  # noqa: BLE001 - fall back to the shapes the graph was built with
+        return list(node.output_tensors)

@@ -1,13 +1,24 @@
-"""Reading images robustly: the one place for every decoder quirk.
+"""Reading images robustly (the one place for every decoder quirk), and atomic writes.
 
-    from kerasvision.io import read_image, read_images, iter_image_files, ImageReadError
+    from kerasvision.io import read_images
 
     for path, image, error in read_images(["photo.jpg", "folder/"], channels=3):
-        ...  # image: uint8 (H, W, 3), or None with `error` saying why (one line)
+        if error:
+            print(error)  # one line: "photo.jpg: truncated JPEG"
+        else:
+            ...  # image: uint8 array (height, width, 3)
 
-No TensorFlow here: Pillow and numpy only, so the CLI can use it cheaply.
+- `read_image(path_or_bytes, channels=None, max_pixels=...)` -> uint8 (H, W, C) array, or
+  `ImageReadError` (a ValueError) whose message names the file and the problem.
+- `iter_image_files(paths, recursive=True)` -> `FoundFile(path, error)` for each image file
+  in the files and directories given; problems are records, not exceptions.
+- `read_images(paths, channels=None, size=None)` -> `ReadResult(path, image, error)`.
+- `atomic_write(path)`, `atomic_directory(path)`: all-or-nothing, never-overwrite writes.
+
+Pillow and numpy only (no TensorFlow), so the CLI can import it cheaply.
 """
 
+from kerasvision.io.atomic_files import atomic_directory, atomic_write
 from kerasvision.io.image_errors import ImageReadError
 from kerasvision.io.image_files import (
     IMAGE_EXTENSIONS,
@@ -25,6 +36,8 @@ __all__ = [
     "FoundFile",
     "ImageReadError",
     "ReadResult",
+    "atomic_directory",
+    "atomic_write",
     "iter_image_files",
     "read_image",
     "read_images",

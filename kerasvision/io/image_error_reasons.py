@@ -12,6 +12,7 @@ _SIGNATURES = (
     (b"BM", "BMP"),
     (b"II*\x00", "TIFF"),
     (b"MM\x00*", "TIFF"),
+    *((b"P%d" % number, "PPM") for number in range(1, 7)),  # Netpbm: PBM, PGM, PPM
 )
 
 
@@ -21,7 +22,7 @@ def sniff_format(head):
         if head.startswith(signature):
             return image_format
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "WebP"
+        return "WEBP"  # spelled as Pillow spells it
     return None
 
 
@@ -37,14 +38,16 @@ def not_an_image(name_suffix, head):
     return "not an image (unknown format)"
 
 
-def decoder_failed(error, head):
-    """Reason for an exception a Pillow decoder raised."""
+def decoder_failed(error, image_format):
+    """Reason for an exception a Pillow decoder raised; `image_format` may be None."""
     message = str(error)
-    image_format = sniff_format(head)
     if "truncated" in message.lower() or isinstance(error, EOFError):
         return f"truncated {image_format}" if image_format else "truncated image"
     what = f"corrupt {image_format}" if image_format else "corrupt image"
     detail = message.splitlines()[0][:120] if message else type(error).__name__
+    # Some decoders quote the offending bytes; garbage does not belong in a message.
+    if "\\x" in detail or not detail.isascii() or not detail.isprintable():
+        return what
     return f"{what} ({detail})"
 
 

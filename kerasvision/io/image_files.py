@@ -8,6 +8,7 @@ import os
 from typing import NamedTuple, Optional
 
 import numpy as np
+from PIL import Image
 
 from kerasvision.io.image_errors import ImageReadError
 from kerasvision.io.image_reader import DEFAULT_MAX_PIXELS, read_image
@@ -115,6 +116,8 @@ def read_images(paths, channels=None, size=None, recursive=True,
     Yields:
         ReadResult tuples; unpack as ``for path, image, error in read_images(...)``.
     """
+    if channels not in (None, 1, 3):  # fail before the walk, not at the first image
+        raise ValueError(f"channels must be None, 1 or 3, got {channels!r}")
     if size is not None:
         size = (size, size) if isinstance(size, int) else tuple(size)
         if len(size) != 2 or min(size) < 1:
@@ -135,8 +138,6 @@ def read_images(paths, channels=None, size=None, recursive=True,
 
 def resize_image(image, size):
     """uint8 (H, W, C) array resized to `size` = (height, width), PIL bilinear."""
-    from PIL import Image
-
     height, width = size
     if image.shape[:2] == (height, width):
         return image

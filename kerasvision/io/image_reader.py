@@ -45,6 +45,9 @@ def read_image(source, channels=None, max_pixels=DEFAULT_MAX_PIXELS):
     Returns:
         A new, writable numpy uint8 array (height, width, channels).
 
+    Call it from one thread at a time: Pillow's flags and Python's warning filters that
+    it sets for the duration of a decode are process-wide.
+
     Raises:
         ImageReadError: the input cannot be read as an image; the message says why.
         ValueError: `channels` is not None, 1 or 3 (a programming error, not bad input).
@@ -59,7 +62,8 @@ def read_image(source, channels=None, max_pixels=DEFAULT_MAX_PIXELS):
         except MemoryError as error:
             raise ImageReadError(name, "out of memory while decoding") from error
         except Exception as error:  # noqa: BLE001 - a decoder failure means a bad file
-            raise ImageReadError(name, reasons.decoder_failed(error, _head(file))) from error
+            image_format = reasons.sniff_format(_head(file))
+            raise ImageReadError(name, reasons.decoder_failed(error, image_format)) from error
 
 
 def _decode(file, name, channels, max_pixels):
@@ -85,10 +89,17 @@ def _decode(file, name, channels, max_pixels):
             raise ImageReadError(name, reasons.refused(width, height, max_pixels))
         if width < 1 or height < 1:
             raise ImageReadError(name, f"header claims an empty {width}×{height} image")
-        with _truncated_images_refused():
-            image.load()  # the first frame (animated GIF, multi-page TIFF)
-        image = _apply_exif_orientation(image)
-    return to_uint8_array(image, channels)
+        try:
+            with _truncated_images_refused():
+                image.load()  # the first frame (animated GIF, multi-page TIFF)
+            image = _apply_exif_orientation(image)
+            return to_uint8_array(image, channels)
+        except (ImageReadError, MemoryError):
+            raise
+        except Exception as error:  # noqa: BLE001 - a decoder failure means a bad file
+            # Pillow recognised the format: name it (also those with no signature here).
+            reason = reasons.decoder_failed(error, image.format)
+            raise ImageReadError(name, reason) from error
 
 
 def _apply_exif_orientation(image):
@@ -101,8 +112,12 @@ def _apply_exif_orientation(image):
 
 
 def _head(file):
-    file.seek(0)
-    return file.read(_HEAD_BYTES)
+    """The first bytes, to word an error; b"" if even they cannot be read."""
+    try:
+        file.seek(0)
+        return file.read(_HEAD_BYTES)
+    except (OSError, ValueError):  # an I/O error, or a file the decoder closed
+        return b""
 
 
 @contextlib.contextmanager

@@ -18,3 +18,5 @@ from kerasvision.layers.kernel_responses import KernelResponses, pairwise_kernel
 from kerasvision.layers.random_fourier_features import RandomFourierFeatures  # noqa: F401
 from kerasvision.layers.nystroem_features import NystroemFeatures  # noqa: F401
 from kerasvision.layers.gaussian_basis import GaussianBasis  # noqa: F401
+from kerasvision.layers.class_names import ClassNames  # noqa: F401
+from kerasvision.layers.imagenet_preprocessing import ImageNetPreprocessing  # noqa: F401

@@ -100,12 +100,42 @@ def build_and_compile(config, input_shape, classes, mean, std, steps_per_epoch):
     return model
 
 
+class EpochTimer:
+    """Appends each epoch's wall time to `epoch_seconds.csv`, so resumed runs add up."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.start = None
+
+    def callback(self):
+        import keras
+
+        def begin(epoch, logs=None):
+            self.start = time.time()
+
+        def end(epoch, logs=None):
+            with open(self.path, "a") as fh:
+                fh.write(f"{epoch},{time.time() - self.start:.1f}\n")
+
+        return keras.callbacks.LambdaCallback(on_epoch_begin=begin, on_epoch_end=end)
+
+    def total_minutes(self):
+        if not self.path.is_file():
+            return 0.0
+        per_epoch = {}
+        for line in self.path.read_text().splitlines():
+            epoch, seconds = line.split(",")
+            per_epoch[int(epoch)] = float(seconds)  # a re-run epoch replaces the killed one
+        return round(sum(per_epoch.values()) / 60, 1)
+
+
 def train_classifier(config, progress=1):
     """Train per `config`; returns (model, summary dict). Re-running resumes after a kill."""
     import keras
     import tensorflow as tf
 
     from kerasvision.tasks.atomic_checkpoint import AtomicModelCheckpoint, save_model_atomically
+    from kerasvision.tasks.image_classifier import ImageClassifier
 
     workdir = Path(config.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -126,7 +156,9 @@ def train_classifier(config, progress=1):
 
     (workdir / "config.json").write_text(json.dumps(
         {**asdict(config), "class_names": class_names, "mean": mean, "std": std}, indent=2))
+    timer = EpochTimer(workdir / "epoch_seconds.csv")
     callbacks = [
+        timer.callback(),
         keras.callbacks.BackupAndRestore(str(workdir / "backup"), double_checkpoint=True),
         AtomicModelCheckpoint(workdir / "last.keras"),
         keras.callbacks.CSVLogger(str(workdir / "history.csv"), append=True),
@@ -136,11 +168,13 @@ def train_classifier(config, progress=1):
     model.fit(train, epochs=config.epochs, validation_data=test, callbacks=callbacks,
               verbose=progress)
     minutes = (time.time() - start) / 60
+    model = ImageClassifier(model, class_names).model  # class names inside the file
     save_model_atomically(model, workdir / "final.keras")
     loss, accuracy = model.evaluate(test, verbose=0)
     summary = {"test_accuracy": float(accuracy), "test_loss": float(loss),
                "params": int(model.count_params()),
                "trainable_params": int(sum(np.prod(w.shape) for w in model.trainable_weights)),
-               "train_minutes_this_run": round(minutes, 1), "class_names": class_names}
+               "train_minutes_this_run": round(minutes, 1),
+               "train_minutes_total": timer.total_minutes(), "class_names": class_names}
     (workdir / "summary.json").write_text(json.dumps(summary, indent=2))
     return model, summary

@@ -161,8 +161,10 @@ def _upsampling_net():
     return keras.Model(inputs, x), (48, 48, 1)
 
 
-@pytest.mark.parametrize("layer_name", ["up_t", "up_b", "up_n"])
-def test_upsampling_fields_contain_the_gradient_extent(layer_name):
+# Max pooling routes the gradient to one input of its window only, so after it the gradient
+# extent is smaller than the (data-independent) field: there only containment is checked.
+@pytest.mark.parametrize("layer_name,exact", [("up_t", True), ("up_b", True), ("up_n", False)])
+def test_upsampling_fields_contain_the_gradient_extent(layer_name, exact):
     model, shape = _upsampling_net()
     _positive_weights(model, seed=1)
     field = receptive_field(model, layer_name)
@@ -179,4 +181,4 @@ def test_upsampling_fields_contain_the_gradient_extent(layer_name):
         assert b0 <= r0 and r1 <= b1 and d0 <= c0 and c1 <= d1
         largest = max(largest, r1 - r0 + 1)
     # ...and the largest of them is the reported size.
-    assert largest == field.size[0]
+    assert largest == field.size[0] if exact else 0 < largest <= field.size[0]

@@ -237,3 +237,12 @@ def test_unreadable_exif_leaves_the_image_as_stored(encode, monkeypatch):
     monkeypatch.setattr(image_reader.ImageOps, "exif_transpose", broken)
     pixels = np.arange(24, dtype=np.uint8).reshape(2, 4, 3)
     np.testing.assert_array_equal(read_image(encode(Image.fromarray(pixels), "PNG")), pixels)
+
+
+def test_decoder_details_quoting_garbage_bytes_are_left_out():
+    reason = image_error_reasons.decoder_failed(
+        ValueError("invalid literal for int() with base 10: b'\\xde\\x01'"), "PPM")
+    assert reason == "corrupt PPM"
+    assert image_error_reasons.decoder_failed(OSError("broken data stream"), "PNG") == (
+        "corrupt PNG (broken data stream)")
+    assert image_error_reasons.decoder_failed(EOFError(), None) == "truncated image"

@@ -157,3 +157,8 @@ def test_read_images_resizes_grey_keeping_the_channel_axis(write_file):
 def test_read_images_rejects_bad_sizes(size):
     with pytest.raises(ValueError, match="size"):
         list(read_images([], size=size))
+
+
+def test_read_images_rejects_bad_channels_before_reading_anything():
+    with pytest.raises(ValueError, match="channels"):
+        next(read_images(["missing.png"], channels=4))

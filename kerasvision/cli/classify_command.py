@@ -1,0 +1,83 @@
+"""`kerasvision classify IMAGE_OR_DIR...`: classify images with the shipped model or yours."""
+
+import json
+import sys
+
+import click
+
+
+def _load_classifier(model, weights, trust_model):
+    """ImageClassifier from a name/path option; None means the shipped Fashion-MNIST model."""
+    from pathlib import Path
+
+    from kerasvision.tasks.image_classifier import ImageClassifier
+
+    if model is None:
+        return ImageClassifier.load()
+    path = Path(model)
+    if path.suffix == ".keras" or path.is_file():
+        classifier = ImageClassifier.load(path)
+    elif path.is_dir():
+        from kerasvision.tasks.saved_model_classifier import SavedModelClassifier
+
+        return SavedModelClassifier(path)
+    else:
+        from kerasvision.tasks.imagenet_classifier import registry_classifier
+
+        classifier = registry_classifier(model, weights)
+        weights = None
+    if weights:
+        from kerasvision.tasks.weight_files import load_weights_file
+
+        load_weights_file(classifier.model, weights, trust_model)
+    return classifier
+
+
+@click.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path())
+@click.option("--model", "model", metavar="NAME|PATH",
+              help="A .keras file, a SavedModel directory, or a registry name "
+                   "(default: the shipped Fashion-MNIST classifier).")
+@click.option("--weights", metavar="imagenet|PATH",
+              help="Weights for a registry name (imagenet) or a weights file to load.")
+@click.option("--trust-model", is_flag=True,
+              help="Allow legacy .h5 weight files (they can run code; only for files you trust).")
+@click.option("--top-k", default=3, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--batch-size", default=64, show_default=True, type=click.IntRange(1, 4096))
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array for scripts.")
+@click.pass_context
+def classify(ctx, inputs, model, weights, trust_model, top_k, batch_size, as_json):
+    """Classify image files and folders (walked recursively).
+
+    A file that cannot be read is reported on stderr, one line naming it, and the rest still
+    run; the exit code is then 1.
+    """
+    from kerasvision.cli.quiet_tensorflow import import_tensorflow
+
+    import_tensorflow(debug=ctx.obj.get("debug", False))
+    classifier = _load_classifier(model, weights, trust_model)
+
+    from kerasvision.io import iter_image_files
+
+    total = sum(1 for _ in iter_image_files(inputs))
+    results, failed = [], 0
+    show_bar = total > 20 and not ctx.obj.get("debug", False)
+    with click.progressbar(length=total, label="classifying", file=sys.stderr,
+                           hidden=not show_bar) as bar:
+        for result in classifier.predict_files(inputs, top_k=top_k, batch_size=batch_size):
+            bar.update(1)
+            if result.error:
+                failed += 1
+                click.echo(f"kerasvision: {result.error}", err=True)
+                continue
+            results.append(result)
+            if not as_json:
+                preds = ", ".join(f"{p.label} {p.score:.3f}" for p in result.predictions)
+                click.echo(f"{result.path}: {preds}")
+    if as_json:
+        click.echo(json.dumps([
+            {"image": r.path, "predictions": [
+                {"label": p.label, "class_id": p.class_id, "score": round(p.score, 6)}
+                for p in r.predictions]} for r in results], indent=2))
+    if failed:
+        ctx.exit(1)

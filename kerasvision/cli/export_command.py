@@ -1,0 +1,32 @@
+"""`kerasvision export MODEL --output BASE`: a TF Serving version directory."""
+
+import click
+
+
+@click.command()
+@click.argument("model", metavar="MODEL")
+@click.option("--output", "-o", required=True, type=click.Path(file_okay=False),
+              help="The model's base directory; versions go in BASE/1, BASE/2, ...")
+@click.option("--version", type=click.IntRange(min=1),
+              help="Version number (default: the next free one; never overwrites).")
+@click.option("--weights", metavar="imagenet|PATH", help="Weights for a registry name.")
+@click.option("--trust-model", is_flag=True, help="Allow legacy .h5 weight files.")
+@click.option("--top-k", default=5, show_default=True, type=click.IntRange(min=1))
+@click.option("--no-warmup", is_flag=True, help="Do not write TF Serving warmup records.")
+@click.pass_context
+def export(ctx, model, output, version, weights, trust_model, top_k, no_warmup):
+    """Export MODEL (a .keras file, or a registry name) for TensorFlow Serving.
+
+    \b
+    Serve it:  docker run -p 8501:8501 -v "$PWD/BASE:/models/NAME" \\
+                 -e MODEL_NAME=NAME tensorflow/serving
+    """
+    from kerasvision.cli.classify_command import _load_classifier
+    from kerasvision.cli.quiet_tensorflow import import_tensorflow
+
+    import_tensorflow(debug=ctx.obj.get("debug", False))
+    classifier = _load_classifier(model, weights, trust_model)
+    if classifier.model is None:
+        raise click.UsageError(f"{model}: already a SavedModel; export a .keras file instead")
+    path = classifier.export(output, version=version, top_k=top_k, warmup=not no_warmup)
+    click.echo(str(path))

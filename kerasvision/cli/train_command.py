@@ -1,0 +1,56 @@
+"""`kerasvision train classifier`: the Fashion-MNIST recipe's code, for any registered
+architecture and for folders of class sub-folders."""
+
+import json
+import shlex
+import sys
+
+import click
+
+
+@click.group()
+def train():
+    """Train an application with model.fit (re-run the same command to resume)."""
+
+
+@train.command()
+@click.option("--data", default="fashion_mnist", show_default=True,
+              help="fashion_mnist, or a folder of class sub-folders.")
+@click.option("--model", "model_name", default="wrn_16_2", show_default=True,
+              help="Registered classification architecture.")
+@click.option("--epochs", default=30, show_default=True, type=click.IntRange(min=1))
+@click.option("--batch-size", default=128, show_default=True, type=click.IntRange(min=1))
+@click.option("--learning-rate", default=0.1, show_default=True, type=float)
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--deterministic", is_flag=True,
+              help="Op determinism: two runs with one seed give identical weights (slower).")
+@click.option("--strategy", type=click.Choice(["default", "mirrored", "multiworker"]),
+              default="default", show_default=True)
+@click.option("--no-augment", is_flag=True, help="Train without augmentation.")
+@click.option("--workdir", default="runs/classifier", show_default=True,
+              help="Checkpoints, backups, logs (TensorBoard) and history.")
+@click.option("--output", help="Write a shipped-model folder (model.keras, TF Serving version, "
+                               "model card) here at the end.")
+@click.pass_context
+def classifier(ctx, data, model_name, epochs, batch_size, learning_rate, seed, deterministic,
+               strategy, no_augment, workdir, output):
+    """Train an image classifier; progress on stderr, a JSON summary on stdout."""
+    from kerasvision.cli.quiet_tensorflow import import_tensorflow
+
+    import_tensorflow(debug=ctx.obj.get("debug", False))
+    from kerasvision.tasks.classifier_training import (TrainConfig, load_training_data,
+                                                       train_classifier)
+
+    config = TrainConfig(model=model_name, data=data, epochs=epochs, batch_size=batch_size,
+                         learning_rate=learning_rate, seed=seed, strategy=strategy,
+                         augment=not no_augment, workdir=workdir, deterministic=deterministic)
+    _, summary = train_classifier(config, progress=2)
+    result = {k: v for k, v in summary.items() if k != "class_names"}
+    if output:
+        from kerasvision.tasks.classifier_publishing import publish_classifier
+
+        _, _, x_test, y_test, _ = load_training_data(data)
+        command = "kerasvision train classifier " + shlex.join(sys.argv[3:])
+        metrics = publish_classifier(workdir, output, command, x_test, y_test)
+        result["published"] = {k: v for k, v in metrics.items() if k != "per_class"}
+    click.echo(json.dumps(result, indent=2))

@@ -1,0 +1,1 @@
+"""SavedModel export for TensorFlow Serving: signatures, warmup records, atomic versions."""

@@ -1,0 +1,79 @@
+"""TF Serving's `BASE/VERSION/` layout, written atomically.
+
+TF Serving loads a numeric directory the moment it appears, so a version is written under a
+temporary, non-numeric name inside BASE, validated, and only then renamed to its number (a
+rename within one file system is atomic). An existing version is never overwritten.
+"""
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+
+def existing_versions(base):
+    """Sorted integer versions present under `base`."""
+    base = Path(base)
+    if not base.is_dir():
+        return []
+    return sorted(int(p.name) for p in base.iterdir() if p.is_dir() and p.name.isdigit())
+
+
+def next_version(base):
+    """One more than the largest existing version, or 1."""
+    versions = existing_versions(base)
+    return versions[-1] + 1 if versions else 1
+
+
+def write_version(base, write, validate=None, version=None):
+    """Write a new version directory atomically.
+
+    Args:
+        base: the model's base directory (created if missing).
+        write: callable(tmp_dir) that fills a fresh directory.
+        validate: optional callable(tmp_dir) that raises if the written files are wrong.
+        version: integer version; default the next free one. An existing one raises.
+
+    Returns:
+        The final `Path` of the version directory.
+    """
+    base = Path(base)
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OSError(f"{base}: cannot create the export directory ({exc.strerror})") from exc
+    if not os.access(base, os.W_OK):
+        raise PermissionError(f"{base}: export directory is not writable")
+    version = next_version(base) if version is None else int(version)
+    if version < 1:
+        raise ValueError(f"version must be a positive integer, got {version}")
+    final = base / str(version)
+    if final.exists():
+        raise FileExistsError(f"{final}: version {version} exists; versions are never overwritten")
+    tmp = base / f".tmp-{version}-{uuid.uuid4().hex[:8]}"
+    try:
+        write(tmp)
+        if validate is not None:
+            validate(tmp)
+        _fsync_tree(tmp)
+        if final.exists():  # another writer won the race
+            raise FileExistsError(f"{final}: version {version} appeared while exporting")
+        os.rename(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final
+
+
+def _fsync_tree(folder):
+    for root, _, files in os.walk(folder):
+        for name in files:
+            with open(os.path.join(root, name), "rb") as fh:
+                os.fsync(fh.fileno())
+
+
+def remove_stale_temporaries(base):
+    """Delete temporary directories a killed export left behind (they are never served)."""
+    base = Path(base)
+    for p in base.glob(".tmp-*") if base.is_dir() else []:
+        shutil.rmtree(p, ignore_errors=True)
