@@ -13,6 +13,13 @@ TASKS = ("classic", "classification", "detection", "segmentation")
 _REGISTRY = {}
 
 
+class UnknownModelError(KeyError):
+    """An unregistered name; the message suggests close matches."""
+
+    def __str__(self):  # KeyError would print the message in quotes
+        return str(self.args[0])
+
+
 class ModelSpec:
     """What the registry knows of one public name: the builder and its published metadata."""
 
@@ -80,7 +87,7 @@ def get_spec(name):
     if name not in _REGISTRY:
         close = difflib.get_close_matches(name, list(_REGISTRY), n=3, cutoff=0.6)
         hint = f"; did you mean {', '.join(close)}?" if close else "; see `kerasvision models`"
-        raise KeyError(f"unknown model {name!r}{hint}")
+        raise UnknownModelError(f"unknown model {name!r}{hint}")
     return _REGISTRY[name]
 
 

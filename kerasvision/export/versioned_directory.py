@@ -5,10 +5,12 @@ temporary, non-numeric name inside BASE, validated, and only then renamed to its
 rename within one file system is atomic). An existing version is never overwritten.
 """
 
+import errno
 import os
 import shutil
-import uuid
 from pathlib import Path
+
+from kerasvision.io.atomic_files import PARTIAL_MARKER, atomic_directory
 
 
 def existing_versions(base):
@@ -30,7 +32,7 @@ def write_version(base, write, validate=None, version=None):
 
     Args:
         base: the model's base directory (created if missing).
-        write: callable(tmp_dir) that fills a fresh directory.
+        write: callable(tmp_dir) that fills an empty, existing temporary directory.
         validate: optional callable(tmp_dir) that raises if the written files are wrong.
         version: integer version; default the next free one. An existing one raises.
 
@@ -50,30 +52,24 @@ def write_version(base, write, validate=None, version=None):
     final = base / str(version)
     if final.exists():
         raise FileExistsError(f"{final}: version {version} exists; versions are never overwritten")
-    tmp = base / f".tmp-{version}-{uuid.uuid4().hex[:8]}"
     try:
-        write(tmp)
-        if validate is not None:
-            validate(tmp)
-        _fsync_tree(tmp)
-        if final.exists():  # another writer won the race
-            raise FileExistsError(f"{final}: version {version} appeared while exporting")
-        os.rename(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        # Written as ".N.partial-XXXX" (never numeric), renamed without replacing anything.
+        with atomic_directory(final) as tmp:
+            write(Path(tmp))
+            if validate is not None:
+                validate(Path(tmp))
+    except FileExistsError:
+        raise FileExistsError(f"{final}: version {version} appeared while exporting; "
+                              "versions are never overwritten") from None
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise OSError(f"{base}: disk full while exporting version {version}") from None
         raise
     return final
-
-
-def _fsync_tree(folder):
-    for root, _, files in os.walk(folder):
-        for name in files:
-            with open(os.path.join(root, name), "rb") as fh:
-                os.fsync(fh.fileno())
 
 
 def remove_stale_temporaries(base):
     """Delete temporary directories a killed export left behind (they are never served)."""
     base = Path(base)
-    for p in base.glob(".tmp-*") if base.is_dir() else []:
+    for p in base.glob(f".*{PARTIAL_MARKER}*") if base.is_dir() else []:
         shutil.rmtree(p, ignore_errors=True)

@@ -1,5 +1,6 @@
 """Output size of a convolution or pooling along one axis (Dumoulin & Visin, A guide to
-convolution arithmetic for deep learning, 2016, relationship 15; the lecture's "(N − F)/stride + 1").
+convolution arithmetic for deep learning, 2016, relationship 15; the lecture's
+"(N − F)/stride + 1").
 """
 
 

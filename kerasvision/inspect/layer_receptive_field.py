@@ -1,29 +1,31 @@
 """`receptive_field(model, layer_name)`: size, jump and start of a layer's units."""
 
-from kerasvision.inspect.model_trace import trace_model
+from kerasvision.inspect.model_trace import trace_model_outputs
 
 
 def receptive_field(model, layer_name=None):
     """The ReceptiveField of `layer_name`'s output (default: the model's first output).
 
     Returns a ReceptiveField with `.size`, `.jump`, `.start` (one entry per spatial axis,
-    height first) and `.box(i, j)`, the input pixels unit (i, j) sees. Where a layer is called
-    more than once, its first call counts.
+    height first) and `.box(i, j)`, the input pixels unit (i, j) sees. Layers inside nested
+    models are named `outer/inner`. Where a layer is called more than once, its first call
+    counts.
     """
-    traces = trace_model(model)
+    traces, output_fields = trace_model_outputs(model)
     if layer_name is None:
-        layer_name = model.outputs[0]._keras_history.operation.name
-        matches = [t for t in traces if t.name == layer_name or
-                   t.name.endswith("/" + layer_name)]
-        matches = matches[-1:]
+        field, where = output_fields[0], f"the output of model {model.name!r}"
+        culprit = None
     else:
         matches = [t for t in traces if t.name == layer_name]
-    if not matches:
-        names = ", ".join(t.name for t in traces)
-        raise ValueError(f"model {model.name!r} has no layer {layer_name!r}; it has: {names}")
-    field = matches[0].field
+        if not matches:
+            names = ", ".join(t.name for t in traces)
+            raise ValueError(f"model {model.name!r} has no layer {layer_name!r}; "
+                             f"it has: {names}")
+        field, where = matches[0].field, f"layer {layer_name!r}"
+        culprit = type(matches[0].layer).__name__
     if field is None:
-        raise ValueError(f"the receptive field of layer {layer_name!r} is unknown "
-                         f"({type(matches[0].layer).__name__} is not a layer kerasvision "
-                         "knows how to trace)")
+        unknown = [type(t.layer).__name__ for t in traces if t.field is None and t.layer]
+        culprit = culprit if culprit and culprit in unknown else (unknown[0] if unknown else "?")
+        raise ValueError(f"the receptive field of {where} is unknown ({culprit} is not a "
+                         "layer kerasvision knows how to trace)")
     return field

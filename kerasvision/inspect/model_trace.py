@@ -30,13 +30,18 @@ class LayerTrace:
 
 def trace_model(model):
     """A LayerTrace per layer call of `model`, inputs first, in topological order."""
+    return trace_model_outputs(model)[0]
+
+
+def trace_model_outputs(model):
+    """(the LayerTraces of `trace_model`, the ReceptiveField of each of the model's outputs)."""
     graph = _functional_graph(model)
     fields = {id(t): identity_field(len(t.shape)) for t in graph.inputs}
     traces = [LayerTrace(t._keras_history.operation.name if t._keras_history.operation
                          else "input", t._keras_history.operation, [], [tuple(t.shape)],
                          [fields[id(t)]]) for t in graph.inputs]
     traces += _trace_nodes(graph, fields, prefix="")
-    return traces
+    return traces, [fields.get(id(t)) for t in graph.outputs]
 
 
 def _functional_graph(model):

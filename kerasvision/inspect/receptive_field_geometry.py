@@ -92,9 +92,10 @@ def windowed(field, kernel, stride, dilation, pad_before):
 def transposed(field, kernel, stride, dilation, pad_before):
     """A transposed convolution: output o receives input i where o = i·s − p + t (t a tap).
 
-    Up to ⌊(d(k − 1))/s⌋ + 1 input units reach one output unit; jump /= s; the centre of output
-    o lies at input (o + p − d(k − 1)/2)/s. Nearest-neighbour upsampling and max unpooling are
-    the case k = s, p = 0; bilinear upsampling is k = 2s − s mod 2, p = ⌊(k − s)/2⌋.
+    Up to ⌊(d(k − 1))/s⌋ + 1 input units reach one output unit; jump /= s; the centre of
+    output o lies at input (o + p − d(k − 1)/2)/s. Nearest-neighbour upsampling and max
+    unpooling are the case k = s, p = 0; bilinear upsampling is k = 2s − s mod 2,
+    p = ⌊(k − s)/2⌋.
     """
     axes = []
     for a, k, s, d, p in zip(field.axes, kernel, stride, dilation, pad_before):

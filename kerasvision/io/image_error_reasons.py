@@ -13,6 +13,12 @@ _SIGNATURES = (
     (b"II*\x00", "TIFF"),
     (b"MM\x00*", "TIFF"),
     *((b"P%d" % number, "PPM") for number in range(1, 7)),  # Netpbm: PBM, PGM, PPM
+    (b"\x00\x00\x01\x00", "ICO"),
+    (b"qoif", "QOI"),
+    (b"DDS ", "DDS"),
+    (b"\x01\xda", "SGI"),
+    (b"\x00\x00\x00\x0cjP  \r\n\x87\n", "JPEG2000"),
+    (b"\xffO\xffQ", "JPEG2000"),  # a bare codestream
 )
 
 

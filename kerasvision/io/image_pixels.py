@@ -73,10 +73,14 @@ def _deep_grey_to_l(image):
     """
     samples = np.asarray(image)
     if image.mode == "F":
-        # Float images have no declared range: [0, 1] if they fit it, else [0, 255].
-        samples = np.nan_to_num(samples.astype(np.float64), nan=0.0)
-        scale = 255.0 if samples.size and samples.max() <= 1.0 else 1.0
-        grey = np.clip(samples * scale, 0, 255)
+        # Float images have no declared range: [0, 1] if their finite values fit it,
+        # else [0, 255]. NaN (from broken files) becomes 0, infinities the ends.
+        with np.errstate(invalid="ignore", over="ignore"):
+            samples = samples.astype(np.float64)
+            finite = samples[np.isfinite(samples)]
+            scale = 255.0 if finite.size and finite.max() <= 1.0 else 1.0
+            grey = np.clip(np.nan_to_num(samples * scale, nan=0.0, posinf=255.0,
+                                         neginf=0.0), 0, 255)
     else:
         # 16-bit PNG/TIFF/PGM samples (Pillow opens some of them as 32-bit "I").
         grey = np.clip(samples.astype(np.float64), 0, 65535) * (255.0 / 65535.0)

@@ -6,6 +6,7 @@ file and the problem; nothing else escapes for bad input.
 """
 
 import contextlib
+import logging
 import os
 import threading
 import warnings
@@ -24,6 +25,12 @@ DEFAULT_MAX_PIXELS = Image.MAX_IMAGE_PIXELS or 1024 * 1024 * 1024 // 4 // 3
 _HEAD_BYTES = 4096  # enough to tell text from binary and to sniff a signature
 
 _TRUNCATION_FLAG_LOCK = threading.Lock()
+
+# Pillow logs some decoder complaints (a TIFF's "More samples per pixel than can be
+# decoded") before raising; with no logging configured Python prints them on stderr, next
+# to the one-line ImageReadError that already says it. Applications that configure
+# logging still receive them.
+logging.getLogger("PIL").addHandler(logging.NullHandler())
 
 
 def read_image(source, channels=None, max_pixels=DEFAULT_MAX_PIXELS):

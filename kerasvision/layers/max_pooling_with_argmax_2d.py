@@ -16,6 +16,7 @@ class MaxPoolingWithArgmax2D(keras.layers.Layer):
     `argmax[b,i,j,c]` is the flat index ((b·H + u)·W + v)·C + c of the maximum in the
     (batch-inclusive) input, as `tf.nn.max_pool_with_argmax(include_batch_in_index=True)`
     gives it (Keras has no argmax pooling op). `MaxUnpooling2D` consumes it. Channels-last.
+    Not XLA-compilable: models containing it train with `jit_compile=False`.
     """
 
     def __init__(self, pool_size=(2, 2), strides=None, padding="valid", **kwargs):
@@ -27,6 +28,8 @@ class MaxPoolingWithArgmax2D(keras.layers.Layer):
             raise ValueError(f"padding must be 'valid' or 'same', got {padding!r}")
         self.padding = padding
         self.input_spec = keras.layers.InputSpec(ndim=4)
+        # XLA has no MaxPoolWithArgmax kernel: keep jit_compile="auto" (XLA on GPU) off.
+        self.supports_jit = False
 
     def call(self, inputs):
         import tensorflow as tf

@@ -65,6 +65,8 @@ class ImageClassifier:
         """Load a `.keras` file (safe mode), or the shipped default when `path` is None."""
         import keras
 
+        import kerasvision.layers  # noqa: F401 - registers our layers for deserialization
+
         if path is None:
             from kerasvision.tasks.shipped_models import DEFAULT_CLASSIFIER, shipped_model_dir
 

@@ -1,6 +1,9 @@
 """conv_output_size pins the lecture's worked examples (Karpathy/Johnson slides)."""
 
+import keras
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kerasvision.inspect.conv_arithmetic import conv_output_size
 
@@ -30,3 +33,20 @@ def test_filter_larger_than_input_and_bad_arguments():
         conv_output_size(4, 7)
     with pytest.raises(ValueError, match="stride"):
         conv_output_size(7, 3, stride=0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 40), f=st.integers(1, 7), stride=st.integers(1, 4),
+       padding=st.integers(0, 3), dilation=st.integers(1, 3))
+def test_agrees_with_keras_conv_shapes(n, f, stride, padding, dilation):
+    span = n + 2 * padding - dilation * (f - 1) - 1
+    if span < 0 or (stride > 1 and dilation > 1):  # Keras refuses stride and dilation together
+        return
+    conv = keras.layers.Conv1D(1, f, strides=stride, dilation_rate=dilation)
+    keras_size = conv.compute_output_shape((None, n + 2 * padding, 1))[1]
+    if span % stride:
+        with pytest.raises(ValueError, match="strides that do"):
+            conv_output_size(n, f, stride, padding, dilation)
+        assert keras_size == span // stride + 1  # Keras silently drops the leftover pixels
+    else:
+        assert conv_output_size(n, f, stride, padding, dilation) == keras_size

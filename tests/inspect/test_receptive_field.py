@@ -182,3 +182,25 @@ def test_upsampling_fields_contain_the_gradient_extent(layer_name, exact):
         largest = max(largest, r1 - r0 + 1)
     # ...and the largest of them is the reported size.
     assert largest == field.size[0] if exact else 0 < largest <= field.size[0]
+
+
+# Araujo, Norris & Sim, Computing Receptive Fields of Convolutional Neural Networks, Distill
+# 2019, Table 1 (sizes only: the start depends on each implementation's padding).
+@pytest.mark.parametrize("builder,layer_name,size", [
+    ("VGG16", "block5_pool", 212),
+    ("ResNet50", "conv5_block3_out", 483),
+    ("MobileNet", "conv_pw_13_relu", 315),
+])
+def test_published_receptive_fields_of_keras_applications(builder, layer_name, size):
+    model = getattr(keras.applications, builder)(weights=None)
+    field = receptive_field(model, layer_name)
+    assert field.size == (size, size) and field.jump == (32, 32)
+
+
+def test_default_is_the_model_output_even_from_a_nested_model():
+    inner_in = keras.Input((None, None, 1))
+    inner = keras.Model(inner_in, L.Conv2D(1, 7, name="c7")(inner_in), name="inner")
+    inputs = keras.Input((32, 32, 1))
+    model = keras.Model(inputs, inner(L.Conv2D(1, 3, name="c3")(inputs)))
+    assert receptive_field(model).size == (9, 9)
+    assert receptive_field(model, "inner/c7").size == (9, 9)

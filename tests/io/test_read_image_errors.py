@@ -2,16 +2,20 @@
 
 import os
 import pickle
+import subprocess
+import sys
 import time
 
 import numpy as np
 import pytest
 from PIL import Image, ImageFile
 
+import kerasvision
 from kerasvision.io import ImageReadError, read_image
 from kerasvision.io import image_error_reasons, image_reader, image_sources
 
 RNG = np.random.default_rng(7)
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(kerasvision.__file__)))
 
 
 def noisy_image(height=48, width=64):
@@ -246,3 +250,35 @@ def test_decoder_details_quoting_garbage_bytes_are_left_out():
     assert image_error_reasons.decoder_failed(OSError("broken data stream"), "PNG") == (
         "corrupt PNG (broken data stream)")
     assert image_error_reasons.decoder_failed(EOFError(), None) == "truncated image"
+
+
+QUIET_READER = """
+import io, sys
+from PIL import Image
+from kerasvision.io import ImageReadError, read_image
+buffer = io.BytesIO()
+Image.new("RGB", (4, 4)).save(buffer, "TIFF")
+data = bytearray(buffer.getvalue())
+entry = data.index(b"\\x15\\x01\\x03\\x00\\x01\\x00\\x00\\x00")  # SamplesPerPixel, 1 SHORT
+data[entry + 8:entry + 10] = (60000).to_bytes(2, "little")
+try:
+    read_image(bytes(data))
+except ImageReadError as error:
+    print(error)
+"""
+
+
+def test_pillow_log_lines_do_not_reach_stderr():
+    # Pillow logs "More samples per pixel than can be decoded" before raising; without
+    # logging configured Python would print it. A fresh process, as pytest captures logs.
+    environment = dict(os.environ, PYTHONPATH=REPO_ROOT)
+    finished = subprocess.run([sys.executable, "-c", QUIET_READER], capture_output=True,
+                              text=True, env=environment, timeout=60)
+    assert finished.stdout == "<bytes>: not an image (broken TIFF header: truncated or corrupt)\n"
+    assert finished.stderr == ""
+
+
+def test_float_image_with_nan_and_infinity(write_file):
+    samples = np.array([[np.nan, np.inf, -np.inf, 0.5]], dtype=np.float32)
+    image = read_image(write_file("odd.tif", Image.fromarray(samples, mode="F")))
+    np.testing.assert_array_equal(image[0, :, 0], [0, 255, 0, 128])  # finite part is [0, 1]

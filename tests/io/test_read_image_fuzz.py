@@ -43,6 +43,10 @@ def _valid_files():
         "bmp": _encode(rgb, "BMP"),
         "tiff": _encode(rgb, "TIFF", save_all=True, append_images=[rgb]),
         "webp": _encode(rgb, "WEBP"),
+        # Formats Pillow recognises whatever the file is called: reachable by any input.
+        **{image_format.lower(): _encode(rgb, image_format)
+           for image_format in ("ICO", "TGA", "PCX", "PPM", "SGI", "DDS", "QOI",
+                                "JPEG2000")},
     }
 
 

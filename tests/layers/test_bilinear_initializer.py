@@ -1,4 +1,4 @@
-"""BilinearInitializer: Conv2DTranspose(kernel 4, stride 2) upsamples like bilinear interpolation."""
+"""BilinearInitializer: Conv2DTranspose(kernel 4, stride 2) upsamples bilinearly (FCN)."""
 
 import numpy as np
 import pytest

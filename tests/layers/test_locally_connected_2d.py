@@ -68,3 +68,17 @@ def test_config_round_trip_and_keras_file(tmp_path):
 def test_needs_fixed_spatial_size():
     with pytest.raises(ValueError, match="fixed input height"):
         LocallyConnected2D(2, 3)(keras.Input((None, None, 3)))
+
+
+def test_saved_model_export_with_dynamic_batch(tmp_path):
+    import tensorflow as tf
+
+    inputs = keras.Input((5, 5, 2))
+    model = keras.Model(inputs, LocallyConnected2D(2, 2, strides=(1, 2))(inputs))
+    path = str(tmp_path / "export")
+    model.export(path, format="tf_saved_model", verbose=False)
+    reloaded = tf.saved_model.load(path)
+    for batch in (1, 3):
+        x = np.random.default_rng(batch).normal(size=(batch, 5, 5, 2)).astype("float32")
+        np.testing.assert_allclose(np.asarray(reloaded.serve(x)), model.predict(x, verbose=0),
+                                   rtol=1e-5, atol=1e-5)

@@ -120,3 +120,14 @@ def test_config_round_trip():
     assert MaxUnpooling2D.from_config(MaxUnpooling2D((2, 3)).get_config()).size == (2, 3)
     with pytest.raises(ValueError):
         MaxPoolingWithArgmax2D(2, padding="full")
+
+
+def test_models_with_argmax_pooling_train_without_xla():
+    # XLA has no MaxPoolWithArgmax; "auto" picks XLA on GPUs unless a layer opts out.
+    model = _segnet_like()
+    with pytest.warns(UserWarning, match="jit_compile"):
+        model.compile("adam", "mse", jit_compile=True)
+    assert model.jit_compile is False
+    x = np.random.default_rng(5).normal(size=(2, 8, 8, 2)).astype("float32")
+    history = model.fit(x, np.zeros((2, 8, 8, 3), "float32"), epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0])

@@ -46,7 +46,8 @@ class MistakeDrivenClassifier(keras.Model):
     """A functional model trained online by a mistake-driven rule (primal or dual perceptron).
 
     Subclasses build the graph (`score_layer` names the layer whose output is the score f(x))
-    and implement `_online_pass(x, t)`. This class provides what they share: `fit` runs
+    and define `features(x)` (the linear unit's input φ(x)) and `_online_pass(x, t)` (apply the
+    rule pattern by pattern, update the weights, return the number of mistakes). This class provides what they share: `fit` runs
     passes over the data until one makes no mistake or the epoch budget is spent (then it warns),
     the `updates` counter, the `errors` metric, and `compute_loss`, which applies the compiled
     loss (by default the perceptron criterion) to the score, since the sign has no gradient.
@@ -71,10 +72,6 @@ class MistakeDrivenClassifier(keras.Model):
     @property
     def metrics(self):
         return [self.loss_tracker, self.errors_tracker]
-
-    def features(self, x):
-        """φ(x), the input of the linear unit (subclasses define it)."""
-        raise NotImplementedError  # abstract
 
     def score(self, x):
         """f(x) = wᵀφ(x), the linear unit's output before the sign, shape `(batch, 1)`."""
@@ -128,10 +125,6 @@ class MistakeDrivenClassifier(keras.Model):
                 "separable, and then the perceptron rule does not converge",
                 PerceptronConvergenceWarning, stacklevel=2)
         return history
-
-    def _online_pass(self, x, t):
-        """Apply the rule pattern by pattern; return the number of mistakes (subclasses)."""
-        raise NotImplementedError  # abstract
 
 
 @keras.saving.register_keras_serializable(package="kerasvision")

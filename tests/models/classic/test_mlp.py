@@ -16,7 +16,8 @@ def test_two_layer_mlp_separates_xor():
     keras.utils.set_random_seed(0)
     model = build("mlp", input_shape=(2,), hidden_units=(4,), classes=2, activation="tanh",
                   learning_rate=0.05, seed=0)
-    model.fit(XOR_X, XOR_Y, epochs=300, batch_size=4, verbose=0)
+    # 300 passes over the four points, as 6 epochs over 50 copies (fewer per-epoch overheads).
+    model.fit(np.tile(XOR_X, (50, 1)), np.tile(XOR_Y, 50), epochs=6, batch_size=4, verbose=0)
     np.testing.assert_array_equal(model.predict(XOR_X, verbose=0).argmax(-1), XOR_Y)
 
 
@@ -128,3 +129,16 @@ def test_dropout_dropconnect_and_weight_norm_options():
         build("mlp", activation="maxout", weight_norm=True)
     with pytest.raises(ValueError):
         build("mlp", activation="swish")
+
+
+@pytest.mark.parametrize("options", [
+    {"weight_norm": True, "dense_skip": True, "dropout": 0.2},
+    {"activation": "maxout", "batch_norm": True, "weight_decay": 1e-4},
+    {"drop_connect": 0.3, "activation": "leaky_relu", "initializer": "he_normal_fan_out"},
+])
+def test_options_survive_keras_save_and_load(options, tmp_path):
+    model = build("mlp", input_shape=(4,), hidden_units=(5, 3), classes=2, **options)
+    x = np.random.default_rng(6).normal(size=(8, 4)).astype("float32")
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras")
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
