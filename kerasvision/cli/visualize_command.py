@@ -98,7 +98,7 @@ def _run(step):
 @_model_options
 @click.pass_context
 def patches(ctx, model, folder, layer, filters, top, scale, input_shape, output):
-    """Top patches of a dataset for each filter, cut by the unit's receptive field."""
+    """Top dataset patches per filter, cut out by the receptive field."""
     keras_model = _load(ctx, model, input_shape)
     images, _ = _read_folder(folder, keras_model, scale)
     from kerasvision.inspect.maximal_patches import plot_top_patches, top_patches

@@ -35,9 +35,11 @@ def output_fields(layer, in_fields, in_shapes, out_shapes):
     if rule is not None:
         out = rule(layer, field, rank, spatial_in, out_shape)
         return [out for _ in out_shapes]
-    if len(out_shape) == len(in_shape):
-        return [field for _ in out_shapes]  # acts per position (normalisation, activation...)
-    return [None for _ in out_shapes]
+    spatial_out = tuple(out_shape[1:1 + rank]) if len(out_shape) == rank + 2 else None
+    if spatial_out is None or spatial_in is None or (None not in spatial_in + spatial_out
+                               and spatial_out != spatial_in):
+        return [None for _ in out_shapes]  # changes the layout in a way not known here
+    return [field for _ in out_shapes]  # acts per position (normalisation, activation...)
 
 
 def _family(layer):
@@ -52,9 +54,7 @@ def _family(layer):
         return "crop"
     if "Transpose" in name and hasattr(layer, "kernel_size"):
         return "transpose"
-    if hasattr(layer, "kernel_size") and hasattr(layer, "strides"):
-        return "window"
-    if hasattr(layer, "pool_size") and hasattr(layer, "strides"):
+    if hasattr(layer, "kernel_size") or hasattr(layer, "pool_size"):
         return "window"
     return None
 
@@ -79,7 +79,9 @@ def _same_pad_before(n, k_eff, s):
 
 def _window(layer, field, rank, spatial_in, out_shape):
     kernel = _per_axis(getattr(layer, "kernel_size", None) or layer.pool_size, rank)
-    stride = _per_axis(layer.strides or kernel, rank)
+    # A pooling layer's stride defaults to its window, a convolution's to 1.
+    default_stride = kernel if not hasattr(layer, "kernel_size") else (1,) * rank
+    stride = _per_axis(getattr(layer, "strides", None) or default_stride, rank)
     dilation = _per_axis(getattr(layer, "dilation_rate", 1), rank)
     padding = str(getattr(layer, "padding", "valid")).lower()
     spatial_in = spatial_in or (None,) * rank

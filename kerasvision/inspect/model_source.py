@@ -21,6 +21,9 @@ def load_model(source, input_shape=None, tiny=False):
         if not os.path.isfile(source):
             raise ValueError(f"{source}: no such file")
         import kerasvision.layers  # noqa: F401 - registers the custom layers for loading
+        from kerasvision.models import list_models
+
+        list_models()  # imports every family, registering the layers they define
 
         try:
             model = keras.saving.load_model(source)
@@ -31,13 +34,13 @@ def load_model(source, input_shape=None, tiny=False):
         if input_shape is not None:
             model = _retraced(keras, model, tuple(input_shape))
         return model
-    from kerasvision.registry import build, build_tiny
+    from kerasvision.registry import UnknownModelError, build, build_tiny
 
     overrides = {} if input_shape is None else {"input_shape": tuple(input_shape)}
     try:
         return (build_tiny if tiny else build)(source, **overrides)
-    except KeyError as error:
-        raise ValueError(error.args[0]) from error
+    except UnknownModelError as error:
+        raise ValueError(str(error)) from error
 
 
 def _retraced(keras, model, input_shape):

@@ -39,7 +39,11 @@ def distribution_strategy(kind):
     if kind == "default":
         return tf.distribute.get_strategy()
     if kind == "mirrored":
-        return tf.distribute.MirroredStrategy()
+        # Without GPUs MirroredStrategy() would take one CPU; mirror over every logical CPU
+        # device instead (tf.config.set_logical_device_configuration splits the CPU).
+        gpus = tf.config.list_logical_devices("GPU")
+        devices = gpus or tf.config.list_logical_devices("CPU")
+        return tf.distribute.MirroredStrategy([d.name for d in devices])
     if kind == "multiworker":
         return tf.distribute.MultiWorkerMirroredStrategy()
     raise ValueError(f"unknown strategy {kind!r}; use default, mirrored or multiworker")
@@ -168,9 +172,9 @@ def train_classifier(config, progress=1):
     model.fit(train, epochs=config.epochs, validation_data=test, callbacks=callbacks,
               verbose=progress)
     minutes = (time.time() - start) / 60
-    model = ImageClassifier(model, class_names).model  # class names inside the file
-    save_model_atomically(model, workdir / "final.keras")
     loss, accuracy = model.evaluate(test, verbose=0)
+    # The shipped file carries its class names (an identity ClassNames layer on the scores).
+    save_model_atomically(ImageClassifier(model, class_names).model, workdir / "final.keras")
     summary = {"test_accuracy": float(accuracy), "test_loss": float(loss),
                "params": int(model.count_params()),
                "trainable_params": int(sum(np.prod(w.shape) for w in model.trainable_weights)),

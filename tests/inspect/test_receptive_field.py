@@ -3,6 +3,8 @@ check against the input-gradient extent of units of random networks."""
 
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 import keras
 import tensorflow as tf
@@ -204,3 +206,63 @@ def test_default_is_the_model_output_even_from_a_nested_model():
     model = keras.Model(inputs, inner(L.Conv2D(1, 3, name="c3")(inputs)))
     assert receptive_field(model).size == (9, 9)
     assert receptive_field(model, "inner/c7").size == (9, 9)
+
+
+class _Subsample(keras.layers.Layer):
+    """LeNet-style subsampling: a window of `pool_size`, stride = window, no `strides` attr."""
+
+    def __init__(self, pool_size, **kwargs):
+        super().__init__(**kwargs)
+        self.pool_size = pool_size
+
+    def call(self, x):
+        return keras.ops.average_pool(x, self.pool_size, strides=self.pool_size)
+
+
+class _Shrink(keras.layers.Layer):
+    """Changes the spatial size in a way the tracer cannot know."""
+
+    def call(self, x):
+        return x[:, ::2, ::2, :]
+
+
+def test_custom_layers_by_what_they_declare():
+    inputs = keras.Input((32, 32, 1))
+    x = L.Conv2D(1, 5, name="c1")(inputs)
+    x = _Subsample(2, name="s2")(x)
+    x = L.Activation(keras.activations.tanh, name="squash")(x)
+    model = keras.Model(inputs, _Shrink(name="shrink")(x))
+    assert receptive_field(model, "s2").size == (6, 6)
+    assert receptive_field(model, "s2").jump == (2, 2)
+    assert receptive_field(model, "squash").size == (6, 6)
+    with pytest.raises(ValueError, match="_Shrink is not a layer kerasvision knows"):
+        receptive_field(model, "shrink")
+
+
+_LAYER_SPECS = st.tuples(st.sampled_from(["conv", "avgpool"]), st.integers(1, 5),
+                         st.integers(1, 3), st.integers(1, 3), st.sampled_from(["valid", "same"]))
+
+
+@settings(max_examples=10, deadline=None)
+@given(specs=st.lists(_LAYER_SPECS, min_size=1, max_size=4))
+def test_random_stacks_match_the_gradient_extent(specs):
+    inputs = keras.Input((80, 80, 1))
+    x = inputs
+    for k, (kind, size, stride, dilation, padding) in enumerate(specs):
+        try:
+            if kind == "conv":
+                x = L.Conv2D(1, size, strides=stride, padding=padding, name=f"l{k}",
+                             dilation_rate=1 if stride > 1 else dilation)(x)
+            else:
+                x = L.AveragePooling2D(size, strides=stride, padding=padding, name=f"l{k}")(x)
+        except ValueError:
+            assume(False)  # the stack shrank the image to nothing
+        assume(min(x.shape[1:3]) >= 1)
+    model = keras.Model(inputs, x)
+    _positive_weights(model)
+    field = receptive_field(model)
+    centre = (x.shape[1] // 2, x.shape[2] // 2)
+    box = field.box(*centre)
+    # Inside the image (at the border, dilated holes may skip the first real pixels).
+    assume(box[0][0] >= 0 and box[0][1] <= 79)
+    assert _gradient_extent(model, centre, (80, 80, 1), f"l{len(specs) - 1}") == box

@@ -131,3 +131,13 @@ def test_models_with_argmax_pooling_train_without_xla():
     x = np.random.default_rng(5).normal(size=(2, 8, 8, 2)).astype("float32")
     history = model.fit(x, np.zeros((2, 8, 8, 3), "float32"), epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][0])
+
+
+def test_same_padding_overlapping_windows_match_keras_max_pooling():
+    x = _distinct_input((2, 7, 5, 3), seed=6)
+    values, argmax = MaxPoolingWithArgmax2D(3, strides=2, padding="same")(x)
+    want = keras.layers.MaxPooling2D(3, strides=2, padding="same")(x)
+    np.testing.assert_array_equal(np.asarray(values), np.asarray(want))
+    np.testing.assert_array_equal(x.reshape(-1)[np.asarray(argmax)], np.asarray(want))
+    assert MaxPoolingWithArgmax2D(3, 2, "same").compute_output_shape((None, 7, 5, 3)) == [
+        (None, 4, 3, 3), (None, 4, 3, 3)]

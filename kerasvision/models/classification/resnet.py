@@ -120,8 +120,7 @@ resnet34 = _register(
 resnet50 = _register(
     "resnet50", (3, 4, 6, 3), "v1", PAPER_V1,
     _keras(25_636_712, "ResNet50"), "resnet50",
-    "ResNet-50 (v1): bottleneck units 3-4-6-3, as keras.applications.ResNet50.",
-    tiny={"input_shape": (32, 32, 3), "classes": 10, "width": 0.125})
+    "ResNet-50 (v1): bottleneck units 3-4-6-3, as keras.applications.ResNet50.")
 resnet101 = _register(
     "resnet101", (3, 4, 23, 3), "v1", PAPER_V1,
     _keras(44_707_176, "ResNet101"), "resnet101",
@@ -133,8 +132,7 @@ resnet152 = _register(
 resnet50_v2 = _register(
     "resnet50_v2", (3, 4, 6, 3), "v2", PAPER_V2,
     _keras(25_613_800, "ResNet50V2"), "resnet50v2",
-    "ResNet-50 v2: pre-activation bottlenecks 3-4-6-3, as keras.applications.ResNet50V2.",
-    tiny={"input_shape": (32, 32, 3), "classes": 10, "width": 0.125})
+    "ResNet-50 v2: pre-activation bottlenecks 3-4-6-3, as keras.applications.ResNet50V2.")
 resnet101_v2 = _register(
     "resnet101_v2", (3, 4, 23, 3), "v2", PAPER_V2,
     _keras(44_675_560, "ResNet101V2"), "resnet101v2",
