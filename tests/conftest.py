@@ -2,3 +2,25 @@ import os
 
 # Quiet TensorFlow's C++ start-up lines in test logs; keep oneDNN on (it is what users run).
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np
+import pytest
+
+
+@pytest.fixture(scope="session")
+def tiny_classifier():
+    """An untrained narrow WRN on 28×28 grey pixels with Fashion-MNIST's class names."""
+    import keras
+
+    from kerasvision.data.fashion_mnist import CLASS_NAMES
+    from kerasvision.tasks.image_classifier import ImageClassifier
+
+    keras.utils.set_random_seed(0)
+    return ImageClassifier.from_architecture("wrn_16_2", (28, 28, 1), list(CLASS_NAMES),
+                                             mean=0.286, std=0.353, width=1, depth=10)
+
+
+@pytest.fixture(scope="session")
+def ramp_images():
+    rng = np.random.default_rng(0)
+    return rng.integers(0, 256, size=(6, 28, 28, 1), dtype=np.uint8)

@@ -13,6 +13,11 @@ from kerasvision.registry import get_spec
 NAMES = list_models()
 
 
+def _forward(model, x):
+    # An eager call: tracing predict()'s tf.function for every model would double the time.
+    return _as_list(model(x, training=False))
+
+
 def _as_list(y):
     if isinstance(y, dict):
         return [np.asarray(y[k]) for k in sorted(y)]
@@ -44,7 +49,7 @@ def test_registry_is_not_empty():
 @pytest.mark.parametrize("name", NAMES)
 def test_forward_batch_of_two(name, built):
     spec, model, x, _ = built(name)
-    outs = _as_list(model.predict(x, verbose=0))
+    outs = _forward(model, x)
     for out, sym in zip(outs, model.outputs):
         assert out.shape[0] == 2
         assert out.shape[1:] == tuple(d if d is not None else out.shape[i + 1]
@@ -58,7 +63,7 @@ def test_config_round_trip(name, built):
     spec, model, x, _ = built(name)
     clone = model.__class__.from_config(model.get_config())
     clone.set_weights(model.get_weights())
-    for a, b in zip(_as_list(model.predict(x, verbose=0)), _as_list(clone.predict(x, verbose=0))):
+    for a, b in zip(_forward(model, x), _forward(clone, x)):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
 
 
@@ -68,7 +73,7 @@ def test_keras_file_round_trip(name, built, tmp_path):
     path = tmp_path / f"{name}.keras"
     model.save(path)
     loaded = keras.saving.load_model(path)  # safe_mode stays on
-    for a, b in zip(_as_list(model.predict(x, verbose=0)), _as_list(loaded.predict(x, verbose=0))):
+    for a, b in zip(_forward(model, x), _forward(loaded, x)):
         np.testing.assert_array_equal(a, b)
 
 
@@ -81,7 +86,7 @@ def test_saved_model_export(name, built, tmp_path):
     rng = np.random.default_rng(1)
     for batch in (1, 3):
         xb, _ = example_batch(spec, model, batch, rng)
-        want = _as_list(model.predict(xb, verbose=0))
+        want = _forward(model, xb)
         got = reloaded.serve(*xb) if isinstance(xb, (list, tuple)) else reloaded.serve(xb)
         for a, b in zip(want, _as_list(got)):
             np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
