@@ -122,7 +122,8 @@ def test_missing_file_and_directory(tmp_path):
     assert error_of(tmp_path) == "is a directory, not a JSON file"
 
 
-def test_symlinked_image_folder_out_of_the_root_is_refused(write_json, tmp_path, coco_document):
+def test_symlinked_image_folder_out_of_the_root_is_refused(write_json, tmp_path,
+                                                           coco_document):
     root = tmp_path / "dataset"
     root.mkdir()
     (tmp_path / "private").mkdir()
@@ -170,7 +171,8 @@ def test_fuzz_random_bytes(tmp_path, data):
        key=st.sampled_from(["id", "image_id", "category_id", "bbox", "name", "file_name",
                             "width", "height"]),
        value=json_values)
-def test_fuzz_one_field_of_a_valid_document(write_json, tmp_path, coco_document, section, key, value):
+def test_fuzz_one_field_of_a_valid_document(write_json, tmp_path, coco_document, section, key,
+                                            value):
     document = copy.deepcopy(coco_document())
     document[section][0][key] = value
     dataset = read_or_dataset_error(write_json(document))
