@@ -87,6 +87,10 @@ def _decode(path):
         raise SegmentationMaskError(path, "is a directory") from None
     except PermissionError:
         raise SegmentationMaskError(path, "permission denied") from None
+    except Image.DecompressionBombError:
+        raise SegmentationMaskError(path, f"mask refused: Pillow's decompression-bomb limit "
+                                          f"({Image.MAX_IMAGE_PIXELS} pixels) exceeded") \
+            from None
     except Image.UnidentifiedImageError:
         raise SegmentationMaskError(path, "not an image") from None
     except Exception as exc:  # noqa: BLE001 - Pillow raises many types for broken data
