@@ -24,6 +24,9 @@ def config_parser(defaults):
         if isinstance(value, bool):
             parser.add_argument(flag, type=lambda s: s.lower() in ("1", "true", "yes"),
                                 default=value)
+        elif isinstance(value, dict):
+            parser.add_argument(flag, type=json.loads, default=value,
+                                help='JSON, e.g. \'{"width": 1}\'')
         else:
             parser.add_argument(flag, type=type(value), default=value)
     parser.add_argument("--output", help="shipped-model folder to write at the end")

@@ -61,8 +61,9 @@ def read_segmentation_mask(path, num_classes, image_size=None, root=None):
 def _decode(path):
     try:
         with warnings.catch_warnings():
-            # Pillow warns before it raises on large images; we decide on size ourselves.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            # Pillow warns about large images and corrupt metadata before it decides; we
+            # judge the file ourselves and say so in one line.
+            warnings.simplefilter("ignore")
             with Image.open(path) as image:
                 image_format, mode, (width, height) = image.format, image.mode, image.size
                 if image_format != "PNG":

@@ -9,7 +9,7 @@ that re-running the same command after a kill resumes where it stopped.
 
 import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +30,8 @@ class TrainConfig:
     strategy: str = "default"
     workdir: str = "runs/classifier"
     deterministic: bool = False
+    # Extra builder arguments for `model` (e.g. {"width": 1, "depth": 10} for a tiny WRN).
+    model_kwargs: dict = field(default_factory=dict)
 
 
 def distribution_strategy(kind):
@@ -89,7 +91,8 @@ def build_and_compile(config, input_shape, classes, mean, std, steps_per_epoch):
 
     from kerasvision.tasks.pixel_model import pixel_classifier
 
-    model = pixel_classifier(config.model, input_shape, classes, mean, std)
+    model = pixel_classifier(config.model, input_shape, classes, mean, std,
+                             **config.model_kwargs)
     warmup = config.warmup_epochs * steps_per_epoch
     schedule = keras.optimizers.schedules.CosineDecay(
         initial_learning_rate=config.learning_rate / 10,
@@ -143,6 +146,8 @@ def train_classifier(config, progress=1):
 
     workdir = Path(config.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
+    for leftover in workdir.glob(".*.partial.keras"):  # a save that a kill interrupted
+        leftover.unlink()
     keras.utils.set_random_seed(config.seed)
     if config.deterministic:
         tf.config.experimental.enable_op_determinism()
@@ -161,12 +166,15 @@ def train_classifier(config, progress=1):
     (workdir / "config.json").write_text(json.dumps(
         {**asdict(config), "class_names": class_names, "mean": mean, "std": std}, indent=2))
     timer = EpochTimer(workdir / "epoch_seconds.csv")
+    # BackupAndRestore last: an epoch counts as done only once its records are written, so
+    # a kill in between re-runs the epoch (read_history keeps its last row) and never
+    # leaves an epoch missing from history.csv.
     callbacks = [
         timer.callback(),
-        keras.callbacks.BackupAndRestore(str(workdir / "backup"), double_checkpoint=True),
         AtomicModelCheckpoint(workdir / "last.keras"),
         keras.callbacks.CSVLogger(str(workdir / "history.csv"), append=True),
         keras.callbacks.TensorBoard(str(workdir / "logs"), write_graph=False),
+        keras.callbacks.BackupAndRestore(str(workdir / "backup"), double_checkpoint=True),
     ]
     start = time.time()
     model.fit(train, epochs=config.epochs, validation_data=test, callbacks=callbacks,
