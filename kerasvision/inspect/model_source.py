@@ -31,6 +31,7 @@ def load_model(source, input_shape=None, tiny=False):
             first = str(error).strip().splitlines()[0] if str(error).strip() else ""
             raise ValueError(f"{source}: cannot load as a Keras model "
                              f"({type(error).__name__}: {first})") from error
+        model = _single_view(keras, model)
         if input_shape is not None:
             model = _retraced(keras, model, tuple(input_shape))
         return model
@@ -41,6 +42,20 @@ def load_model(source, input_shape=None, tiny=False):
         return (build_tiny if tiny else build)(source, **overrides)
     except UnknownModelError as error:
         raise ValueError(str(error)) from error
+
+
+def _single_view(keras, model):
+    """The network inside a flip-averaging wrapper (tasks/flip_averaging.py), else `model`.
+
+    The wrapper runs one nested network on an image and on its mirror image; what a unit sees
+    is a property of that network, so inspection looks inside it.
+    """
+    from kerasvision.layers.horizontal_flip import HorizontalFlip
+
+    nested = [layer for layer in model.layers if isinstance(layer, keras.Model)]
+    if len(nested) == 1 and any(isinstance(layer, HorizontalFlip) for layer in model.layers):
+        return nested[0]
+    return model
 
 
 def _retraced(keras, model, input_shape):

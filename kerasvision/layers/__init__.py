@@ -20,3 +20,4 @@ from kerasvision.layers.nystroem_features import NystroemFeatures  # noqa: F401
 from kerasvision.layers.gaussian_basis import GaussianBasis  # noqa: F401
 from kerasvision.layers.class_names import ClassNames  # noqa: F401
 from kerasvision.layers.imagenet_preprocessing import ImageNetPreprocessing  # noqa: F401
+from kerasvision.layers.horizontal_flip import HorizontalFlip  # noqa: F401

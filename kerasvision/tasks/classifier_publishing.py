@@ -24,12 +24,17 @@ def read_history(csv_path):
     return {k: [float(by_epoch[e][k]) for e in sorted(by_epoch)] for k in keys}
 
 
-def publish_classifier(workdir, output, command, x_test, y_test, note=""):
-    """Write the shipped-model folder from `workdir`'s final.keras and history.csv."""
+def publish_classifier(workdir, output, command, x_test, y_test, note="", flip_averaging=True):
+    """Write the shipped-model folder from `workdir`'s final.keras and history.csv.
+
+    With `flip_averaging`, the shipped graph averages the scores of each image and its mirror
+    image (tasks/flip_averaging.py); the single-view accuracy is reported beside it.
+    """
     import keras
 
     from kerasvision.inspect import plot_history
     from kerasvision.tasks.atomic_checkpoint import save_model_atomically
+    from kerasvision.tasks.flip_averaging import with_flip_averaging
     from kerasvision.tasks.image_classifier import ImageClassifier
 
     workdir, output = Path(workdir), Path(output)
@@ -37,7 +42,10 @@ def publish_classifier(workdir, output, command, x_test, y_test, note=""):
     config = json.loads((workdir / "config.json").read_text())
     summary = json.loads((workdir / "summary.json").read_text())
     model = keras.saving.load_model(workdir / "final.keras")
-    classifier = ImageClassifier(model, config["class_names"])
+    single_view = ImageClassifier(model, config["class_names"])
+    single_accuracy = single_view.evaluate(x_test, y_test)["accuracy"]
+    classifier = (ImageClassifier(with_flip_averaging(single_view.model)) if flip_averaging
+                  else single_view)
     save_model_atomically(classifier.model, output / "model.keras")
 
     report = classifier.evaluate(x_test, y_test, confusion_png=output / "confusion_matrix.png")
@@ -46,6 +54,7 @@ def publish_classifier(workdir, output, command, x_test, y_test, note=""):
     version_dir = classifier.export(output)
     trainable = int(sum(np.prod(w.shape) for w in classifier.model.trainable_weights))
     metrics = {"test_accuracy": report["accuracy"], "test_top5_accuracy": report["top5_accuracy"],
+               "test_accuracy_single_view": single_accuracy, "flip_averaging": flip_averaging,
                "per_class": report["per_class"], "params": int(classifier.model.count_params()),
                "trainable_params": trainable, "epochs": len(history.get("loss", [])),
                "train_minutes": summary.get("train_minutes_total",
@@ -63,7 +72,7 @@ def _model_card(config, metrics, command, note):
 
 **Test accuracy {metrics['test_accuracy']:.4f}** (top-5 {metrics['test_top5_accuracy']:.4f}) on
 the 10,000 Fashion-MNIST test images, never used for training or model selection (the last
-epoch is shipped).
+epoch is shipped). {"The shipped graph averages each image's scores with its mirror image's; one view alone scores " + format(metrics['test_accuracy_single_view'], '.4f') + "." if metrics['flip_averaging'] else "Single view, no test-time augmentation."}
 
 | | |
 |---|---|

@@ -1,0 +1,39 @@
+"""From a finished run to a shipped-model folder: files, honest metrics, a model card."""
+
+import json
+
+import numpy as np
+from PIL import Image
+
+from kerasvision.tasks.classifier_publishing import publish_classifier, read_history
+from kerasvision.tasks.classifier_training import (TrainConfig, load_training_data,
+                                                   train_classifier)
+
+
+def _folder(root):
+    rng = np.random.default_rng(0)
+    for label, base in (("dark", 50), ("light", 200)):
+        (root / label).mkdir(parents=True)
+        for i in range(12):
+            pixels = np.clip(base + rng.normal(0, 20, (12, 12)), 0, 255).astype(np.uint8)
+            Image.fromarray(pixels).save(root / label / f"{i}.png")
+    return root
+
+
+def test_publish_writes_the_folder_and_tells_the_truth(tmp_path):
+    data = _folder(tmp_path / "data")
+    config = TrainConfig(data=str(data), epochs=2, batch_size=4, workdir=str(tmp_path / "run"),
+                         model_kwargs={"width": 1, "depth": 10})
+    train_classifier(config, progress=0)
+    _, _, x_test, y_test, names = load_training_data(str(data))
+    out = tmp_path / "shipped"
+    metrics = publish_classifier(config.workdir, out, "kerasvision train classifier ...",
+                                 x_test, y_test)
+    for name in ("model.keras", "MODEL_CARD.md", "metrics.json", "training_curve.png",
+                 "confusion_matrix.png", "1/saved_model.pb", "1/assets/labels.txt"):
+        assert (out / name).is_file(), name
+    assert json.loads((out / "metrics.json").read_text())["test_accuracy"] == metrics["test_accuracy"]
+    assert metrics["epochs"] == 2 and len(read_history(tmp_path / "run" / "history.csv")["loss"]) == 2
+    card = (out / "MODEL_CARD.md").read_text()
+    assert f"{metrics['test_accuracy']:.4f}" in card and "kerasvision train classifier" in card
+    assert (out / "1" / "assets" / "labels.txt").read_text().splitlines() == names == ["dark", "light"]
