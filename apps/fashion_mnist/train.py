@@ -30,6 +30,8 @@ def config_parser(defaults):
         else:
             parser.add_argument(flag, type=type(value), default=value)
     parser.add_argument("--output", help="shipped-model folder to write at the end")
+    parser.add_argument("--flip-averaging", action="store_true",
+                        help="ship test-time flip averaging (measured: no gain on Fashion-MNIST)")
     parser.add_argument("--publish-only", action="store_true",
                         help="skip training; publish the finished run in --workdir")
     return parser
@@ -38,6 +40,7 @@ def config_parser(defaults):
 def main():
     args = vars(config_parser(TrainConfig(workdir="runs/fashion_mnist")).parse_args())
     output, publish_only = args.pop("output"), args.pop("publish_only")
+    flip_averaging = args.pop("flip_averaging")
     config = TrainConfig(**args)
     if not publish_only:
         _, summary = train_classifier(config, progress=2)
@@ -49,7 +52,8 @@ def main():
         _, _, x_test, y_test, _ = load_training_data(config.data)
         command = "python apps/fashion_mnist/train.py " + shlex.join(
             a for a in sys.argv[1:] if a != "--publish-only")
-        metrics = publish_classifier(config.workdir, output, command, x_test, y_test)
+        metrics = publish_classifier(config.workdir, output, command, x_test, y_test,
+                                     flip_averaging=flip_averaging)
         print(json.dumps({k: v for k, v in metrics.items() if k != "per_class"}, indent=2))
 
 

@@ -24,7 +24,7 @@ def read_history(csv_path):
     return {k: [float(by_epoch[e][k]) for e in sorted(by_epoch)] for k in keys}
 
 
-def publish_classifier(workdir, output, command, x_test, y_test, note="", flip_averaging=True):
+def publish_classifier(workdir, output, command, x_test, y_test, note="", flip_averaging=False):
     """Write the shipped-model folder from `workdir`'s final.keras and history.csv.
 
     With `flip_averaging`, the shipped graph averages the scores of each image and its mirror
