@@ -243,12 +243,15 @@ _LAYER_SPECS = st.tuples(st.sampled_from(["conv", "avgpool"]), st.integers(1, 5)
                          st.integers(1, 3), st.integers(1, 3), st.sampled_from(["valid", "same"]))
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=10, deadline=None, derandomize=True)
 @given(specs=st.lists(_LAYER_SPECS, min_size=1, max_size=4))
 def test_random_stacks_match_the_gradient_extent(specs):
     inputs = keras.Input((80, 80, 1))
     x = inputs
     for k, (kind, size, stride, dilation, padding) in enumerate(specs):
+        reach = (size - 1) * (dilation if kind == "conv" and stride == 1 else 1) + 1
+        # A kernel wider than what is left of the image is degenerate (oneDNN aborts on it).
+        assume(min(x.shape[1:3]) >= reach)
         try:
             if kind == "conv":
                 x = L.Conv2D(1, size, strides=stride, padding=padding, name=f"l{k}",
