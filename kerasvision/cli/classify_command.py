@@ -6,33 +6,6 @@ import sys
 import click
 
 
-def _load_classifier(model, weights, trust_model):
-    """ImageClassifier from a name/path option; None means the shipped Fashion-MNIST model."""
-    from pathlib import Path
-
-    from kerasvision.tasks.image_classifier import ImageClassifier
-
-    if model is None:
-        return ImageClassifier.load()
-    path = Path(model)
-    if path.suffix == ".keras" or path.is_file():
-        classifier = ImageClassifier.load(path)
-    elif path.is_dir():
-        from kerasvision.tasks.saved_model_classifier import SavedModelClassifier
-
-        return SavedModelClassifier(path)
-    else:
-        from kerasvision.tasks.imagenet_classifier import registry_classifier
-
-        classifier = registry_classifier(model, weights)
-        weights = None
-    if weights:
-        from kerasvision.tasks.weight_files import load_weights_file
-
-        load_weights_file(classifier.model, weights, trust_model)
-    return classifier
-
-
 @click.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path())
 @click.option("--model", "model", metavar="NAME|PATH",
@@ -55,7 +28,9 @@ def classify(ctx, inputs, model, weights, trust_model, top_k, batch_size, as_jso
     from kerasvision.cli.quiet_tensorflow import import_tensorflow
 
     import_tensorflow(debug=ctx.obj.get("debug", False))
-    classifier = _load_classifier(model, weights, trust_model)
+    from kerasvision.tasks.classifier_sources import load_classifier
+
+    classifier = load_classifier(model, weights, trust_model)
 
     from kerasvision.io import iter_image_files
 

@@ -21,11 +21,12 @@ def export(ctx, model, output, version, weights, trust_model, top_k, no_warmup):
     Serve it:  docker run -p 8501:8501 -v "$PWD/BASE:/models/NAME" \\
                  -e MODEL_NAME=NAME tensorflow/serving
     """
-    from kerasvision.cli.classify_command import _load_classifier
     from kerasvision.cli.quiet_tensorflow import import_tensorflow
 
     import_tensorflow(debug=ctx.obj.get("debug", False))
-    classifier = _load_classifier(model, weights, trust_model)
+    from kerasvision.tasks.classifier_sources import load_classifier
+
+    classifier = load_classifier(model, weights, trust_model)
     if classifier.model is None:
         raise click.UsageError(f"{model}: already a SavedModel; export a .keras file instead")
     path = classifier.export(output, version=version, top_k=top_k, warmup=not no_warmup)
