@@ -194,7 +194,9 @@ def test_upsampling_fields_contain_the_gradient_extent(layer_name, exact):
     largest = 0
     for i in range(out[1] // 2 - 4, out[1] // 2 + 4):
         j = out[2] // 2
-        extent = _gradient_extent(model, (i, j), shape, layer_name)
+        # Forward perturbation, not the gradient: backprop through MaxPoolWithArgmax crashed
+        # TensorFlow's CPU kernel intermittently (heap corruption seen in later tests).
+        extent = _perturbation_extent(model, (i, j), shape, layer_name)
         if extent is None:
             continue
         (r0, r1), (c0, c1) = extent
