@@ -24,3 +24,11 @@ def tiny_classifier():
 def ramp_images():
     rng = np.random.default_rng(0)
     return rng.integers(0, 256, size=(6, 28, 28, 1), dtype=np.uint8)
+
+from hypothesis import settings
+
+# Property tests draw the same examples on every run (CI must not be a lottery); explore new
+# ones locally with `pytest --hypothesis-profile=explore`.
+settings.register_profile("repeatable", derandomize=True, database=None)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("KERASVISION_HYPOTHESIS_PROFILE", "repeatable"))

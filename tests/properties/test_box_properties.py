@@ -82,7 +82,7 @@ def test_iou_does_not_depend_on_the_box_format(boxes, fmt):
 @given(boxes=xyxy_boxes(max_boxes=12, min_side=2.0),
        data=st.data(), threshold=st.floats(0.1, 0.9))
 def test_nms_keeps_the_best_box_of_every_overlapping_pair(boxes, data, threshold):
-    scores = np.array(data.draw(st.lists(st.floats(0, 1, allow_subnormal=False),
+    scores = np.array(data.draw(st.lists(st.floats(0, 1, width=32, allow_subnormal=False),
                                          min_size=len(boxes), max_size=len(boxes),
                                          unique=True)), np.float32)
     assume(len(np.unique(scores)) == len(scores))  # ties after float32 rounding: order undefined
