@@ -8,6 +8,8 @@ alternative to convolution. Keras 3 dropped `keras.layers.LocallyConnected2D`; t
 import keras
 from keras import ops
 
+from kerasvision.layers.spatial_pair import spatial_pair
+
 
 @keras.saving.register_keras_serializable(package="kerasvision")
 class LocallyConnected2D(keras.layers.Layer):
@@ -29,8 +31,8 @@ class LocallyConnected2D(keras.layers.Layer):
                  bias_constraint=None, **kwargs):
         super().__init__(**kwargs)
         self.filters = int(filters)
-        self.kernel_size = _pair(kernel_size, "kernel_size")
-        self.strides = _pair(strides, "strides")
+        self.kernel_size = spatial_pair(kernel_size, "kernel_size")
+        self.strides = spatial_pair(strides, "strides")
         padding = padding.lower()
         if padding not in ("valid", "same"):
             raise ValueError(f"padding must be 'valid' or 'same', got {padding!r}")
@@ -108,10 +110,3 @@ class LocallyConnected2D(keras.layers.Layer):
             "bias_constraint": keras.constraints.serialize(self.bias_constraint),
         })
         return config
-
-
-def _pair(value, name):
-    pair = (value, value) if isinstance(value, int) else tuple(int(v) for v in value)
-    if len(pair) != 2 or min(pair) < 1:
-        raise ValueError(f"{name} must be a positive int or a pair of them, got {value!r}")
-    return pair

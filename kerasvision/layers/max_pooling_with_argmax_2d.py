@@ -8,6 +8,8 @@ Semantic Segmentation, ICCV 2015) and SegNet (Badrinarayanan et al., TPAMI 2017)
 import keras
 from keras import ops
 
+from kerasvision.layers.spatial_pair import spatial_pair
+
 
 @keras.saving.register_keras_serializable(package="kerasvision")
 class MaxPoolingWithArgmax2D(keras.layers.Layer):
@@ -21,8 +23,8 @@ class MaxPoolingWithArgmax2D(keras.layers.Layer):
 
     def __init__(self, pool_size=(2, 2), strides=None, padding="valid", **kwargs):
         super().__init__(**kwargs)
-        self.pool_size = _pair(pool_size, "pool_size")
-        self.strides = self.pool_size if strides is None else _pair(strides, "strides")
+        self.pool_size = spatial_pair(pool_size, "pool_size")
+        self.strides = self.pool_size if strides is None else spatial_pair(strides, "strides")
         padding = padding.lower()
         if padding not in ("valid", "same"):
             raise ValueError(f"padding must be 'valid' or 'same', got {padding!r}")
@@ -62,10 +64,3 @@ class MaxPoolingWithArgmax2D(keras.layers.Layer):
         config.update({"pool_size": self.pool_size, "strides": self.strides,
                        "padding": self.padding})
         return config
-
-
-def _pair(value, name):
-    pair = (value, value) if isinstance(value, int) else tuple(int(v) for v in value)
-    if len(pair) != 2 or min(pair) < 1:
-        raise ValueError(f"{name} must be a positive int or a pair of them, got {value!r}")
-    return pair
