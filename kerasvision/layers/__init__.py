@@ -1,4 +1,4 @@
-"""Custom Keras layers, one concept per file (DESIGN.md: layers know nothing of architectures)."""
+"""Custom Keras layers, one concept per file (docs/architecture.md: layers know no architecture)."""
 
 from kerasvision.layers.euclidean_rbf import EuclideanRBF  # noqa: F401
 from kerasvision.layers.local_response_normalization import LocalResponseNormalization  # noqa: F401

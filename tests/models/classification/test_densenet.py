@@ -10,7 +10,7 @@ def _trainable(model):
     return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
 
 
-# Computed exact trainable counts, 10 classes (REFERENCES.md); Table 2 rounds to 0.1M.
+# Computed exact trainable counts, 10 classes (docs/references.md); Table 2 rounds to 0.1M.
 @pytest.mark.parametrize("name,params", [
     ("densenet_40_12", 1_019_722), ("densenet_bc_100_12", 769_162),
     pytest.param("densenet_bc_250_24", 15_324_406, marks=pytest.mark.slow),

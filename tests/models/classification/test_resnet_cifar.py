@@ -11,7 +11,7 @@ def _trainable(model):
     return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
 
 
-# Computed exact trainable counts with option-A shortcuts and 10 classes (REFERENCES.md).
+# Computed exact trainable counts with option-A shortcuts and 10 classes (docs/references.md).
 @pytest.mark.parametrize("name,params", [
     ("resnet20", 269_722), ("resnet32", 464_154), ("resnet44", 658_586), ("resnet56", 853_018),
     ("resnet110", 1_727_962), ("preact_resnet164", 1_703_258),
