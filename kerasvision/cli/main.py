@@ -26,6 +26,8 @@ COMMANDS = {
               "Train an application (classifier) with model.fit."),
     "visualize": ("kerasvision.cli.visualize_command", "visualize",
                   "Pictures of what a network learned (patches, activations, filters)."),
+    "data": ("kerasvision.cli.data_command", "data",
+             "Make datasets: Fashion-MNIST scenes with boxes and masks (COCO format)."),
 }
 
 

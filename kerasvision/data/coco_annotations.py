@@ -4,6 +4,9 @@
     for image in dataset.images:
         image.path, image.boxes, image.category_ids  # boxes: (N, 4) [x, y, w, h] pixels
 
+    dataset = read_coco_annotations("instances_train.json", masks=True)
+    dataset.images[0].masks  # (N, height, width) bool, from RLE or polygons
+
 Everything a stranger's JSON could get wrong is checked up front and reported as one
 `CocoAnnotationError` line naming the file, the place and the problem, rather than a
 KeyError or a nonsense box deep inside training: types, unique ids, references between
@@ -18,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from kerasvision.data.coco_segmentation import decode_segmentation
 from kerasvision.data.dataset_paths import DatasetFileError, quoted, resolve_inside
 
 # COCO's own boxes overshoot their image by rounding (x + w = 640.01 in a 640-wide image).
@@ -36,6 +40,7 @@ class CocoImage:
     height: int
     boxes: np.ndarray  # (N, 4) float32, [x, y, width, height] in pixels, COCO's own format
     category_ids: np.ndarray  # (N,) int64
+    masks: np.ndarray = None  # (N, height, width) bool when read with masks=True, else None
 
 
 @dataclass(frozen=True)
@@ -44,12 +49,14 @@ class CocoDataset:
     categories: dict  # category id -> name
 
 
-def read_coco_annotations(path, image_root=None):
+def read_coco_annotations(path, image_root=None, masks=False):
     """Read and validate a COCO detection JSON file.
 
     Args:
         path: the JSON file.
         image_root: the folder `file_name`s are relative to; default: the JSON's folder.
+        masks: also decode every annotation's "segmentation" (RLE, compressed or not, or
+            polygons) into `CocoImage.masks`; each annotation must then have one.
 
     Raises:
         CocoAnnotationError: the file is missing, unreadable, not JSON, or breaks COCO's
@@ -73,6 +80,7 @@ def read_coco_annotations(path, image_root=None):
     images = _read_images(path, root, sections["images"])
     boxes = {image_id: [] for image_id in images}
     labels = {image_id: [] for image_id in images}
+    instance_masks = {image_id: [] for image_id in images}
     seen = set()
     for index, annotation in enumerate(sections["annotations"]):
         where = f"annotations[{index}]"
@@ -90,9 +98,13 @@ def read_coco_annotations(path, image_root=None):
                 path, f"{where}: category_id {category_id} is not in 'categories'")
         boxes[image_id].append(_bbox(path, annotation, where, images[image_id]))
         labels[image_id].append(category_id)
+        if masks:
+            instance_masks[image_id].append(
+                _segmentation(path, annotation, where, images[image_id]))
     result = [CocoImage(image_id, file_path, width, height,
                         np.array(boxes[image_id], np.float32).reshape(-1, 4),
-                        np.array(labels[image_id], np.int64))
+                        np.array(labels[image_id], np.int64),
+                        _stacked(instance_masks[image_id], height, width) if masks else None)
               for image_id, (file_path, width, height) in images.items()]
     return CocoDataset(result, categories)
 
@@ -173,6 +185,20 @@ def _bbox(path, annotation, where, image):
         raise CocoAnnotationError(path, f"{where}.bbox {quoted(box)} lies outside its "
                                         f"{width}x{height} image")
     return [x, y, w, h]
+
+
+def _segmentation(path, annotation, where, image):
+    _, width, height = image
+    if "segmentation" not in annotation:
+        raise CocoAnnotationError(path, f"{where}: no 'segmentation' (needed to read masks)")
+    try:
+        return decode_segmentation(annotation["segmentation"], height, width)
+    except ValueError as exc:
+        raise CocoAnnotationError(path, f"{where}.segmentation: {exc}") from None
+
+
+def _stacked(masks, height, width):
+    return np.stack(masks) if masks else np.zeros((0, height, width), bool)
 
 
 def _require_object(path, value, where):
