@@ -53,28 +53,30 @@ def _image_geometry(keras_model):
 
 
 def _read_folder(folder, keras_model, scale):
-    """(model input batch, list of paths); unreadable files are reported and skipped."""
+    """(model input batch, list of paths); unreadable files are reported and skipped.
+
+    Images are read and resized by an `ImagePreprocessor`, as `classify` and training do; a
+    model of any input size takes the first image's.
+    """
     import numpy as np
 
-    from kerasvision.io import read_images, resize_image
+    from kerasvision.tasks.image_preprocessor import ImagePreprocessor
 
     height, width, channels = _image_geometry(keras_model)
-    size = (height, width) if height and width else None
-    images, paths = [], []
-    for path, image, error in read_images(folder, channels=channels, size=size):
+    any_size = not (height and width)
+    preprocessor = ImagePreprocessor((1, 1) if any_size else (height, width), channels)
+    pixels, paths = [], []
+    for path, image, error in preprocessor.read(folder):
         if error is not None:
             click.echo(f"kerasvision: skipping {error}", err=True)
             continue
-        if size is None:
-            size = image.shape[:2]  # a model of any size: use the first image's
-            image = resize_image(image, size)
-        else:
-            image = resize_image(image, size)
-        images.append(image)
+        if any_size and not pixels:  # reading depends on channels only: the loop goes on
+            preprocessor = ImagePreprocessor(image.shape[:2], channels)
+        pixels.append(preprocessor.preprocess([image]).pixels[0])  # one at a time: memory
         paths.append(path)
-    if not images:
+    if not pixels:
         raise click.ClickException(f"{folder}: no readable images")
-    return np.stack(images).astype("float32") * scale, paths
+    return np.stack(pixels) * scale, paths
 
 
 def _run(step):

@@ -1,52 +1,69 @@
 """A folder of class sub-folders (`DIR/cat/*.jpg`, `DIR/dog/*.jpg`) as arrays for training.
 
-Images are read through kerasvision.io (bad files are reported and skipped, never fatal) and
-resized to one size; a fixed, seeded share is held out for evaluation. For data that does not
-fit in memory, `ImageClassifier.fit_directory` streams with image_dataset_from_directory.
+Images are read and resized by an `ImagePreprocessor`, the object `classify` and the serving
+signature use, so a model trained from the folder sees the pixels it will be asked about
+(docs/architecture.md). Bad files are reported and skipped, never fatal; a fixed, seeded share
+of each class is held out for evaluation. For data that does not fit in memory,
+`image_folder_dataset` streams the same pixels.
 """
-
-import sys
-from pathlib import Path
 
 import numpy as np
 
+from kerasvision.data.class_folders import class_folder_files, holdout_split, report_skipped
 
-def load_image_folder(directory, image_size=None, channels=None, holdout=0.2, seed=0):
-    """(x_train, y_train, x_test, y_test, class_names); images uint8 (N, H, W, C).
+_CHUNK = 256  # images decoded at their own size before resizing, to bound memory
+
+
+def load_image_folder(directory, image_size=None, channels=None, holdout=0.2, seed=0,
+                      preprocessor=None):
+    """(x_train, y_train, x_test, y_test, class_names); images float32 (N, h, w, C), 0–255.
 
     Args:
-        image_size: (height, width); default: the first image's size.
-        channels: 1 or 3; default: the first image's.
+        image_size: (height, width); default: the first readable image's size.
+        channels: 1 or 3; default: the first readable image's.
         holdout: share of each class held out as the test split.
+        preprocessor: an `ImagePreprocessor` to read and resize with; it overrides
+            `image_size` and `channels`. Default: a stretching one built from them.
     """
-    from kerasvision.io import read_images, resize_image
-
-    root = Path(directory)
-    if not root.is_dir():
-        raise FileNotFoundError(f"{root}: not a folder of class sub-folders")
-    class_names = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
-    if len(class_names) < 2:
-        raise ValueError(f"{root}: needs at least two class sub-folders, found {len(class_names)}")
-    rng = np.random.default_rng(seed)
-    splits = {"train": ([], []), "test": ([], [])}
-    for label, name in enumerate(class_names):
+    class_names, files, problems = class_folder_files(directory)
+    for problem in problems:
+        report_skipped(problem)
+    if preprocessor is None:
+        preprocessor = _preprocessor_for(directory, files, image_size, channels)
+    pixels, labels = [], []
+    for start in range(0, len(files), _CHUNK):
+        chunk = files[start:start + _CHUNK]
         images = []
-        for result in read_images([root / name], channels=channels):
+        for (path, label), result in zip(chunk, preprocessor.read([p for p, _ in chunk])):
             if result.error is not None:
-                print(f"kerasvision: skipped {result.error}", file=sys.stderr)
+                report_skipped(result.error)
                 continue
-            if channels is None:
-                channels = result.image.shape[2]
-            image_size = image_size or result.image.shape[:2]
-            images.append(resize_image(result.image, image_size))
-        order = rng.permutation(len(images))
-        n_test = int(round(holdout * len(images)))
-        for i, index in enumerate(order):
-            xs, ys = splits["test" if i < n_test else "train"]
-            xs.append(images[index])
-            ys.append(label)
-    (x_train, y_train), (x_test, y_test) = splits["train"], splits["test"]
-    if not x_train or not x_test:
-        raise ValueError(f"{root}: too few readable images for a train/test split")
-    return (np.stack(x_train), np.array(y_train, "int32"), np.stack(x_test),
-            np.array(y_test, "int32"), class_names)
+            images.append(result.image)
+            labels.append(label)
+        if images:
+            pixels.extend(preprocessor.preprocess(images).pixels)
+    train, test = holdout_split(list(enumerate(labels)), holdout, seed)
+    if not train or not test:
+        raise ValueError(f"{directory}: too few readable images for a train/test split")
+
+    def arrays(entries):
+        return (np.stack([pixels[i] for i, _ in entries]),
+                np.array([label for _, label in entries], "int32"))
+
+    return (*arrays(train), *arrays(test), class_names)
+
+
+def _preprocessor_for(directory, files, image_size, channels):
+    """A stretching preprocessor of the given geometry, the first readable image's otherwise."""
+    from kerasvision.io import ImageReadError, read_image
+    from kerasvision.tasks.image_preprocessor import ImagePreprocessor
+
+    if image_size is not None and channels is not None:
+        return ImagePreprocessor(image_size, channels)
+    for path, _ in files:
+        try:
+            image = read_image(path, channels=channels)
+        except ImageReadError:
+            continue  # reported when the folder is read
+        return ImagePreprocessor(image_size or image.shape[:2], channels or image.shape[2])
+    raise ValueError(f"{directory}: no readable images")

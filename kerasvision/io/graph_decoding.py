@@ -1,36 +1,76 @@
-"""Image decoding and resizing as TensorFlow graph ops, for exported serving signatures and
-the CLI's tf.data pipeline.
+"""Image decoding as TensorFlow graph ops, for serving signatures (a SavedModel cannot call PIL).
 
-The PIL reader (`read_image`) is the robust path for files; a SavedModel cannot call PIL, so
-the serving signature decodes with `tf.io.decode_image`. To give the same pixels as the PIL
-path, transparency is composited on white and grey/RGB conversion uses ITU-R 601 luma, as in
-`image_pixels`. Both paths then share `resize_pixels`.
+`decode_image_bytes` gives the pixels the PIL reader (`read_image`) gives, EXIF orientation
+included: PNG (1- to 16-bit, grey+alpha, palettes and colour keys with transparency) bit for
+bit; JPEG bit for bit where TensorFlow and Pillow link libjpeg-turbo builds whose accurate
+integer IDCT agrees (`JPEG_LARGEST_DIFFERENCE`, asserted by the tests). GIF and BMP go
+through `tf.io.decode_image`, whose handling of GIF transparency may differ from Pillow's.
+See docs/architecture.md.
+
+The one resize of the package, `resize_pixels`, lives in `pixel_resize`; it is importable from
+here too for callers of the earlier layout.
 """
 
 import tensorflow as tf
 
+from kerasvision.io.graph_bytes import read_bytes
+from kerasvision.io.graph_orientation import apply_orientation, jpeg_orientation
+from kerasvision.io.graph_png_colour_key import with_colour_key_alpha
+from kerasvision.io.graph_pixels import png_samples_to_8_bits, to_channels
+from kerasvision.io.pixel_resize import resize_pixels  # noqa: F401 - the earlier home
 
-def resize_pixels(images, size):
-    """Bilinear, antialiased resize of float pixels (…, H, W, C) to `size` = (height, width)."""
-    images = tf.cast(images, tf.float32)
-    return tf.image.resize(images, size, method="bilinear", antialias=True)
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_COLOUR_TYPE_OFFSET = 25  # signature (8), IHDR length and type (8), width, height, depth
+# Pillow decodes JPEG with libjpeg's default, the accurate integer IDCT (JDCT_ISLOW).
+JPEG_DCT_METHOD = "INTEGER_ACCURATE"
+# Largest |graph - PIL| over JPEG pixels (0–255), measured on random, noisy and smooth images,
+# grey and colour, baseline and progressive, 4:4:4/4:2:2/4:2:0, quality 50–100, with TF 2.21
+# and Pillow 13 (libjpeg-turbo 3.x): 0. TensorFlow's default (fast) IDCT gives up to 8.
+JPEG_LARGEST_DIFFERENCE = 0
 
 
 def decode_image_bytes(image_bytes, channels):
-    """One encoded JPEG/PNG/GIF/BMP string -> float32 (H, W, channels) in 0–255.
+    """One encoded JPEG/PNG/GIF/BMP string -> float32 (H, W, channels), integer values 0–255.
 
-    Animated GIFs give their first frame; 16-bit PNGs are scaled to 8 bits by the decoder.
+    As `read_image`: EXIF orientation applied (JPEG), first frame of an animation, 16-bit
+    samples reduced as Pillow does, transparency composited on white, grey as ITU-R 601 luma.
+
+    Args:
+        image_bytes: scalar tf.string.
+        channels: 1 or 3 (a Python int).
     """
-    image = tf.io.decode_image(image_bytes, channels=0, expand_animations=False)
-    image = tf.cast(image, tf.float32)
-    depth = tf.shape(image)[-1]
-    # grey (1), grey+alpha (2), RGB (3) or RGBA (4) -> RGB and an alpha in [0, 1]
-    rgb = tf.cond(depth >= 3, lambda: image[..., :3], lambda: tf.tile(image[..., :1], [1, 1, 3]))
-    has_alpha = tf.equal(depth % 2, 0)
-    alpha = tf.cond(has_alpha, lambda: image[..., -1:] / 255.0,
-                    lambda: tf.ones_like(image[..., :1]))
-    rgb = rgb * alpha + 255.0 * (1.0 - alpha)  # composite on white, as the PIL reader does
-    if channels == 1:
-        luma = tf.constant([0.299, 0.587, 0.114], tf.float32)
-        return tf.reduce_sum(rgb * luma, axis=-1, keepdims=True)
-    return rgb
+    return tf.cast(decode_image_pixels(image_bytes, channels), tf.float32)
+
+
+def decode_image_pixels(image_bytes, channels):
+    """As `decode_image_bytes`, but int32 pixels."""
+    if channels not in (1, 3):
+        raise ValueError(f"channels must be 1 or 3, got {channels!r}")
+    is_jpeg = tf.io.is_jpeg(image_bytes)
+    is_png = tf.equal(tf.strings.substr(image_bytes, 0, len(PNG_SIGNATURE)), PNG_SIGNATURE)
+    decoded = tf.cond(is_jpeg, lambda: _decode_jpeg(image_bytes),
+                      lambda: tf.cond(is_png, lambda: _decode_png(image_bytes),
+                                      lambda: _decode_other(image_bytes)))
+    pixels = to_channels(decoded, channels)
+    orientation = tf.cond(is_jpeg, lambda: jpeg_orientation(image_bytes),
+                          lambda: tf.constant(1, tf.int32))
+    return apply_orientation(pixels, orientation)
+
+
+def _decode_jpeg(image_bytes):
+    image = tf.io.decode_jpeg(image_bytes, channels=0, dct_method=JPEG_DCT_METHOD)
+    return tf.cast(image, tf.int32)
+
+
+def _decode_png(image_bytes):
+    # 16 bits always, so the reduction to 8 can follow Pillow's rules (per colour type).
+    samples = tf.io.decode_png(image_bytes, channels=0, dtype=tf.uint16)
+    colour_type = read_bytes(image_bytes, _PNG_COLOUR_TYPE_OFFSET, 1)[0]
+    pixels = png_samples_to_8_bits(samples, tf.cast(colour_type, tf.int32))
+    return with_colour_key_alpha(pixels, image_bytes)
+
+
+def _decode_other(image_bytes):
+    image = tf.io.decode_image(image_bytes, channels=0, dtype=tf.uint8,
+                               expand_animations=False)
+    return tf.cast(image, tf.int32)

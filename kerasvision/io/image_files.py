@@ -8,7 +8,6 @@ import os
 from typing import NamedTuple, Optional
 
 import numpy as np
-from PIL import Image
 
 from kerasvision.io.image_errors import ImageReadError
 from kerasvision.io.image_reader import DEFAULT_MAX_PIXELS, read_image
@@ -108,8 +107,8 @@ def read_images(paths, channels=None, size=None, recursive=True,
         paths: one path or an iterable of paths (files and directories).
         channels: 1, 3 or None, as in `read_image`.
         size: None to keep each image's size, or (height, width) (an int for a square)
-            to resize with PIL's bilinear filter (antialiased when shrinking). Tasks that
-            resize inside the model graph should pass None.
+            to resize with `resize_image` (loads TensorFlow). Tasks should pass None and
+            resize with their `ImagePreprocessor`.
         recursive: walk sub-directories too.
         max_pixels: header size above which an image is refused, as in `read_image`.
 
@@ -137,11 +136,16 @@ def read_images(paths, channels=None, size=None, recursive=True,
 
 
 def resize_image(image, size):
-    """uint8 (H, W, C) array resized to `size` = (height, width), PIL bilinear."""
+    """uint8 (H, W, C) array resized to `size` = (height, width), rounded back to uint8.
+
+    The resize is the package's one, `pixel_resize.resize_pixels` (antialiased bilinear in
+    TensorFlow, imported only here), so these pixels are the rounded ones every model path
+    sees; tasks should use `ImagePreprocessor` and keep the float pixels.
+    """
     height, width = size
     if image.shape[:2] == (height, width):
         return image
-    channels = image.shape[2]
-    pil_image = Image.fromarray(image[:, :, 0] if channels == 1 else image)
-    resized = np.asarray(pil_image.resize((width, height), Image.Resampling.BILINEAR))
-    return resized.reshape(height, width, channels)
+    from kerasvision.io.pixel_resize import resize_pixels
+
+    resized = np.asarray(resize_pixels(image, (height, width)))
+    return np.clip(np.rint(resized), 0, 255).astype(np.uint8)

@@ -1,0 +1,201 @@
+"""ImagePreprocessor: the one way images become model input, and answers come back.
+
+Every path (a task's `predict`/`classify`, training from a folder, the serving signature, the
+CLI) reads, decodes, converts channels and resizes through this object, so a model sees the
+same pixels however an image reaches it (docs/architecture.md):
+
+    pre = ImagePreprocessor((224, 224), channels=3, resize="letterbox")
+    records = [r for r in pre.read(["photos/"]) if r.error is None]
+    batch = pre.preprocess([r.image for r in records])
+    boxes = pre.postprocess_boxes(model_boxes[0], batch.geometry(0))  # original pixels
+
+- eager: `read` (PIL, via `kerasvision.io`, EXIF orientation applied) then `preprocess`;
+- graph: `graph_preprocess` (encoded bytes -> pixels, pure TensorFlow, EXIF orientation too)
+  and `graph_place` (decoded pixels -> model input, for tf.data pipelines);
+- back: `postprocess_boxes` / `postprocess_class_map` and their `graph_` twins.
+
+PNG gives identical float pixels on the eager and graph paths; so does JPEG with the
+libjpeg-turbo builds of TF 2.21 and Pillow 13 (largest difference measured: 0, see
+`kerasvision.io.graph_decoding`). The config is a plain JSON-able dict, kept with a task.
+"""
+
+import numpy as np
+
+from kerasvision.tasks.preprocessed_images import ImageGeometry, Preprocessed
+
+RESIZE_MODES = ("stretch", "letterbox")
+
+
+class ImagePreprocessor:
+    """Reads images and resizes them to a model's input; maps answers back to the images.
+
+    Args:
+        size: (height, width) of the model input, or an int for a square.
+        channels: 1 (grey, ITU-R 601 luma) or 3 (RGB).
+        resize: "stretch" (fill the input, aspect ratio not kept) or "letterbox" (aspect
+            ratio kept, centred, the rest filled with `pad_value`).
+        pad_value: the letterbox padding, in pixel units (0–255).
+    """
+
+    def __init__(self, size, channels=3, resize="stretch", pad_value=0.0):
+        size = (size, size) if isinstance(size, (int, np.integer)) else tuple(size)
+        if len(size) != 2 or not all(isinstance(n, (int, np.integer)) and n >= 1 for n in size):
+            raise ValueError(f"size must be (height, width) of positive ints, got {size!r}")
+        if channels not in (1, 3):
+            raise ValueError(f"channels must be 1 or 3, got {channels!r}")
+        if resize not in RESIZE_MODES:
+            raise ValueError(f"resize must be one of {RESIZE_MODES}, got {resize!r}")
+        self.size = (int(size[0]), int(size[1]))
+        self.channels = int(channels)
+        self.resize = resize
+        self.pad_value = float(pad_value)
+
+    # ---- configuration ------------------------------------------------------------------
+    def get_config(self):
+        """A plain, JSON-able dict; `from_config` rebuilds an equal preprocessor."""
+        return {"size": list(self.size), "channels": self.channels, "resize": self.resize,
+                "pad_value": self.pad_value}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __eq__(self, other):
+        return isinstance(other, ImagePreprocessor) and self.get_config() == other.get_config()
+
+    def __hash__(self):
+        return hash((self.size, self.channels, self.resize, self.pad_value))
+
+    def __repr__(self):
+        return (f"ImagePreprocessor(size={self.size}, channels={self.channels}, "
+                f"resize={self.resize!r}, pad_value={self.pad_value})")
+
+    # ---- eager path ---------------------------------------------------------------------
+    def read(self, paths, recursive=True):
+        """Yield `kerasvision.io.ReadResult(path, image, error)` for each image file named by
+        `paths` (files and folders): uint8 (H, W, channels) at the file's own size, EXIF
+        orientation applied; a bad file is a record with `error`, never an exception.
+        """
+        from kerasvision.io import read_images
+
+        return read_images(paths, channels=self.channels, recursive=recursive)
+
+    def preprocess(self, images):
+        """A list of (H, W, C) or (H, W) arrays of any sizes -> `Preprocessed` batch.
+
+        uint8 images of another channel count (grey, grey+alpha, RGB, RGBA) are converted as
+        the reader converts files; float images (0–255) must have `channels` channels or one.
+        """
+        from kerasvision.tasks.image_placement import place_image
+
+        height, width = self.size
+        placed = [place_image(self._with_channels(image), self.size, self.resize,
+                              self.pad_value) for image in images]
+        if not placed:
+            return Preprocessed(np.zeros((0, height, width, self.channels), np.float32),
+                                np.zeros((0, 2), np.int64), np.zeros((0, 2), np.float32),
+                                np.zeros((0, 2), np.float32))
+        pixels, sizes, scales, offsets = (np.stack([np.asarray(part[i]) for part in placed])
+                                          for i in range(4))
+        return Preprocessed(pixels.astype(np.float32), sizes.astype(np.int64),
+                            scales.astype(np.float32), offsets.astype(np.float32))
+
+    def _with_channels(self, image):
+        """float32 tensor (H, W, channels) from an array, converting channels if asked to."""
+        import tensorflow as tf
+
+        array = np.asarray(image)
+        array = array[..., None] if array.ndim == 2 else array
+        if array.ndim != 3 or min(array.shape) < 1:
+            raise ValueError(f"expected a non-empty (H, W, C) image, got shape {array.shape}")
+        depth = array.shape[-1]
+        if depth != self.channels:
+            if array.dtype == np.uint8 and depth <= 4:
+                from kerasvision.io.graph_pixels import to_channels
+
+                array = to_channels(tf.constant(array, tf.int32), self.channels)
+            elif depth == 1:
+                array = np.repeat(array, self.channels, axis=-1)
+            else:
+                raise ValueError(f"a float image of {depth} channels for a preprocessor of "
+                                 f"{self.channels}; convert it, or pass uint8 pixels")
+        return tf.cast(array, tf.float32)
+
+    # ---- graph path ---------------------------------------------------------------------
+    def graph_preprocess(self, image_bytes):
+        """Encoded image bytes -> model input, in pure TensorFlow ops (for serving signatures).
+
+        Runs eagerly, in tf.function (autograph on or off) and in SavedModels; map it over a
+        batch with `tf.map_fn`. Decodes as `read` does (EXIF orientation included, see
+        `kerasvision.io.graph_decoding`); a malformed image raises InvalidArgumentError.
+
+        Args:
+            image_bytes: scalar tf.string, a JPEG/PNG/GIF/BMP file's content.
+
+        Returns:
+            (pixels float32 (h, w, channels), original_size int32 (2,) (height, width)).
+        """
+        from kerasvision.io.graph_decoding import decode_image_bytes
+
+        return self.graph_place(decode_image_bytes(image_bytes, self.channels))
+
+    def graph_place(self, image):
+        """Decoded pixels (H, W, channels) tensor -> (model input (h, w, channels) float32,
+        original_size int32 (2,)); the resize step of `preprocess`, for tf.data pipelines."""
+        from kerasvision.tasks.image_placement import place_image
+
+        pixels, original_size, _, _ = place_image(image, self.size, self.resize,
+                                                  self.pad_value)
+        return pixels, original_size
+
+    # ---- back to the original image -----------------------------------------------------
+    def postprocess_boxes(self, boxes, info, box_format="xyxy"):
+        """Boxes (..., 4) in model input pixels -> float32 numpy boxes in the original image's
+        pixels (letterbox offset and scale undone, clipped to the image).
+
+        Args:
+            info: the image's `ImageGeometry` (`preprocessed.geometry(i)`), or a `Preprocessed`
+                of one image.
+            box_format: "xyxy" (VOC, keras-cv) or "yxyx" (tf.image).
+        """
+        from kerasvision.tasks.image_placement import boxes_to_original
+
+        geometry = _one_geometry(info)
+        return boxes_to_original(boxes, geometry.original_size, geometry.scale,
+                                 geometry.offset, box_format).numpy()
+
+    def postprocess_class_map(self, class_map, info):
+        """A map (h, w) or (h, w, K) over the model input -> the original image's (H, W[, K]):
+        letterbox padding cropped, then nearest-neighbour resize (class ids stay ids)."""
+        from kerasvision.tasks.image_placement import class_map_to_original
+
+        geometry = _one_geometry(info)
+        offset = [int(round(o)) for o in geometry.offset]
+        return class_map_to_original(class_map, geometry.original_size, geometry.placed_size,
+                                     offset).numpy()
+
+    def graph_postprocess_boxes(self, boxes, original_size, box_format="xyxy"):
+        """`postprocess_boxes` in graph ops, from the `original_size` `graph_preprocess` gave:
+        (2,) with boxes (..., 4), or a batch's (N, 2) with boxes (N, ..., 4)."""
+        from kerasvision.tasks.image_placement import boxes_to_original, placement
+
+        _, scale, offset = placement(original_size, self.size, self.resize)
+        return boxes_to_original(boxes, original_size, scale, offset, box_format)
+
+    def graph_postprocess_class_map(self, class_map, original_size):
+        """`postprocess_class_map` in graph ops, for one image's map and original_size (2,)."""
+        from kerasvision.tasks.image_placement import class_map_to_original, placement
+
+        placed, _, offset = placement(original_size, self.size, self.resize)
+        return class_map_to_original(class_map, original_size, placed, offset)
+
+
+def _one_geometry(info):
+    if isinstance(info, ImageGeometry):
+        return info
+    if isinstance(info, Preprocessed):
+        if len(info.pixels) != 1:
+            raise ValueError(f"a Preprocessed batch of {len(info.pixels)} images; pass "
+                             "`preprocessed.geometry(index)` for one of them")
+        return info.geometry(0)
+    raise TypeError(f"expected an ImageGeometry or a Preprocessed, got {type(info).__name__}")
