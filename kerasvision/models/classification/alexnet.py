@@ -11,11 +11,10 @@ strides allow is 67×67.
 """
 
 from keras import layers
-from keras.models import Model
 
 from kerasvision.layers.local_response_normalization import LocalResponseNormalization
-from kerasvision.models.classification.image_input import image_input, pooled_features, source_inputs
-from kerasvision.models.classification.imagenet_weights import check_weights_argument, load_weights
+from kerasvision.models.applications_signature import applications_builder
+from kerasvision.models.image_input import pooled_features
 from kerasvision.registry import register_model
 
 PAPER = ("Krizhevsky, Sutskever & Hinton, ImageNet Classification with Deep Convolutional "
@@ -27,10 +26,12 @@ MIN_SIZE = 67  # conv1 11/4, then three 3/2 poolings must each leave at least on
     "alexnet", task="classification", paper=PAPER,
     reference={"params": 60_965_224, "count": "total", "config": {"groups": 2}, "slow": True,
                "source": "two-tower model at 227×227, computed; the paper says 60 million"},
-    tiny={"input_shape": (67, 67, 3), "classes": 10, "width": 1 / 16})
-def alexnet(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None,
-            classes=1000, classifier_activation="softmax", name="alexnet", groups=1, width=1.0,
-            dropout=0.5):
+    tiny={"input_shape": (MIN_SIZE, MIN_SIZE, 3), "classes": 10, "width": 1 / 16},
+    # The conv stages; unpadded (published) windows make each level smaller than side/stride.
+    feature_levels={"conv1": ("conv1", 4), "conv2": ("conv2", 8), "conv3": ("conv3", 16),
+                    "conv4": ("conv4", 16), "conv5": ("conv5", 16), "pool5": ("pool5", 32)})
+@applications_builder(default_input_shape=(227, 227, 3), min_input_size=MIN_SIZE)
+def alexnet(app, groups=1, width=1.0, dropout=0.5):
     """AlexNet: 5 convolutions with LRN and overlapping pooling, 3 FC layers with dropout.
 
     Args:
@@ -38,9 +39,8 @@ def alexnet(include_top=True, weights=None, input_tensor=None, input_shape=None,
         width: multiplier of every width (rounded to a multiple of `groups`); 1.0 is the paper's.
         dropout: rate before fc7 and the classifier (0.5 in the paper).
     """
-    check_weights_argument(weights, None, include_top, classes, name)
-    inputs = image_input(input_tensor, input_shape, (227, 227, 3), min_size=MIN_SIZE,
-                         model_name=name)
+    app.check_weights(None)
+    inputs = app.image_input()
 
     def w(c):
         return max(groups, int(round(c * width / groups)) * groups)
@@ -60,14 +60,14 @@ def alexnet(include_top=True, weights=None, input_tensor=None, input_shape=None,
     x = conv(x, 384, 3, g=groups, layer="conv4")
     x = conv(x, 256, 3, g=groups, layer="conv5")
     x = layers.MaxPooling2D(3, strides=2, name="pool5")(x)
-    if include_top:
+    if app.include_top:
         x = layers.Flatten(name="flatten")(x)
         x = layers.Dense(w(4096), activation="relu", name="fc6")(x)
         x = layers.Dropout(dropout, name="fc6_dropout")(x)
         x = layers.Dense(w(4096), activation="relu", name="fc7")(x)
         x = layers.Dropout(dropout, name="fc7_dropout")(x)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+        x = layers.Dense(app.classes, activation=app.classifier_activation,
+                         name="predictions")(x)
     else:
-        x = pooled_features(x, pooling)
-    model = Model(source_inputs(input_tensor, inputs), x, name=name)
-    return load_weights(model, weights, None, include_top)
+        x = pooled_features(x, app.pooling)
+    return app.model(inputs, x)

@@ -8,30 +8,37 @@ maps: DenseNet (L=40, k=12) without bottleneck or compression, and DenseNet-BC w
 bottleneck to 4k before each 3×3 and compression θ = 0.5.
 """
 
+import dataclasses
+
 from keras import layers
-from keras.models import Model
 
 from kerasvision.blocks.dense import BN_EPSILON, dense_block, transition_layer
-from kerasvision.models.classification.image_input import image_input, pooled_top, source_inputs
-from kerasvision.models.classification.imagenet_weights import check_weights_argument, load_weights
+from kerasvision.models.applications_signature import applications_builder
+from kerasvision.models.image_input import pooled_top
 from kerasvision.registry import register_model
 
 PAPER = ("Huang, Liu, van der Maaten & Weinberger, Densely Connected Convolutional Networks, "
          "CVPR 2017")
 
+# A dense block's output is un-activated (each layer opens with BN-ReLU); activated, it is the
+# BN-ReLU opening the transition that follows, and the last block's the final BN-ReLU.
+FEATURE_LEVELS = {"C2": ("pool2_relu", 4), "C3": ("pool3_relu", 8), "C4": ("pool4_relu", 16),
+                  "C5": ("relu", 32)}
+FEATURE_LEVELS_CIFAR = {"stage1": ("transition1_relu", 1), "stage2": ("transition2_relu", 2),
+                        "stage3": ("relu", 4)}
 
-def DenseNet(blocks, *, growth_rate=32, weights_key=None, include_top=True, weights=None,
-             input_tensor=None, input_shape=None, pooling=None, classes=1000,
-             classifier_activation="softmax", name="densenet"):
+
+def DenseNet(blocks, app, *, growth_rate=32, weights_key=None):
     """The ImageNet DenseNet-BC family builder (Table 1), keras.applications' layer structure.
 
     Args:
         blocks: dense layers in each of the four dense blocks.
+        app: the keras.applications arguments (ApplicationArguments).
         growth_rate: k; the stem has 2k channels.
         weights_key: keras.applications weight file key, or None where none fits.
     """
-    check_weights_argument(weights, weights_key, include_top, classes, name)
-    inputs = image_input(input_tensor, input_shape, (224, 224, 3), model_name=name)
+    app.check_weights(weights_key)
+    inputs = app.image_input()
     x = layers.ZeroPadding2D(3, name="conv1_pad")(inputs)
     x = layers.Conv2D(2 * growth_rate, 7, strides=2, use_bias=False, name="conv1_conv")(x)
     x = layers.BatchNormalization(axis=-1, epsilon=BN_EPSILON, name="conv1_bn")(x)
@@ -44,30 +51,30 @@ def DenseNet(blocks, *, growth_rate=32, weights_key=None, include_top=True, weig
             x = transition_layer(x, 0.5, name=f"pool{i + 2}")
     x = layers.BatchNormalization(axis=-1, epsilon=BN_EPSILON, name="bn")(x)
     x = layers.Activation("relu", name="relu")(x)
-    x = pooled_top(x, include_top, pooling, classes, classifier_activation)
-    model = Model(source_inputs(input_tensor, inputs), x, name=name)
-    return load_weights(model, weights, weights_key, include_top)
+    x = pooled_top(x, app.include_top, app.pooling, app.classes, app.classifier_activation)
+    return app.model(inputs, x, weights_key)
 
 
-def CifarDenseNet(depth, growth_rate, *, bottleneck=True, compression=0.5, dropout=0.0,
-                  include_top=True, weights=None, input_tensor=None, input_shape=None,
-                  pooling=None, classes=10, classifier_activation="softmax", name=None):
+def CifarDenseNet(depth, growth_rate, app, *, bottleneck=True, compression=0.5, dropout=0.0):
     """The CIFAR DenseNet family builder (§4.1): three dense blocks of equal depth.
 
     Args:
         depth: L; (L − 4)/3 layers per block, or (L − 4)/6 with `bottleneck` (two convs each).
         growth_rate: k.
+        app: the keras.applications arguments (ApplicationArguments); a `name` of None becomes
+            densenet[_bc]_{depth}_{growth_rate}.
         bottleneck: 1×1 convolution to 4k before each 3×3 (the "B" of BC).
         compression: θ of the transitions (0.5 for BC, 1.0 for plain DenseNet).
         dropout: after each convolution (the paper uses 0.2 without data augmentation).
     """
     per_layer = 6 if bottleneck else 3
     if depth < per_layer + 4 or (depth - 4) % per_layer:
-        raise ValueError(f"{name}: depth must be {per_layer}n + 4, got {depth}")
-    name = name or f"densenet{'_bc' if bottleneck else ''}_{depth}_{growth_rate}"
-    check_weights_argument(weights, None, include_top, classes, name)
+        raise ValueError(f"{app.name}: depth must be {per_layer}n + 4, got {depth}")
+    default_name = f"densenet{'_bc' if bottleneck else ''}_{depth}_{growth_rate}"
+    app = dataclasses.replace(app, name=app.name or default_name)
+    app.check_weights(None)
     n = (depth - 4) // per_layer
-    inputs = image_input(input_tensor, input_shape, (32, 32, 3), model_name=name)
+    inputs = app.image_input()
     # First convolution: 16 maps, or 2k for DenseNet-BC (§4.1).
     stem = 2 * growth_rate if (bottleneck and compression < 1) else 16
     x = layers.Conv2D(stem, 3, padding="same", use_bias=False, name="conv1_conv")(inputs)
@@ -77,9 +84,8 @@ def CifarDenseNet(depth, growth_rate, *, bottleneck=True, compression=0.5, dropo
             x = transition_layer(x, compression, dropout, name=f"transition{i + 1}")
     x = layers.BatchNormalization(axis=-1, epsilon=BN_EPSILON, name="bn")(x)
     x = layers.Activation("relu", name="relu")(x)
-    x = pooled_top(x, include_top, pooling, classes, classifier_activation)
-    model = Model(source_inputs(input_tensor, inputs), x, name=name)
-    return load_weights(model, weights, None, include_top)
+    x = pooled_top(x, app.include_top, app.pooling, app.classes, app.classifier_activation)
+    return app.model(inputs, x)
 
 
 def _register_imagenet(name, blocks, reference, weights_key, doc):
@@ -87,19 +93,14 @@ def _register_imagenet(name, blocks, reference, weights_key, doc):
 
     @register_model(name, task="classification", paper=PAPER, reference=reference,
                     tiny={"input_shape": (32, 32, 3), "classes": 10, "growth_rate": 8,
-                          "blocks": (2, 2, 2, 2)})
-    def builder(include_top=True, weights=None, input_tensor=None, input_shape=None,
-                pooling=None, classes=1000, classifier_activation="softmax", name=name,
-                growth_rate=32, blocks=blocks):
+                          "blocks": (2, 2, 2, 2)},
+                    feature_levels=FEATURE_LEVELS, imagenet_weights=weights_key)
+    @applications_builder(name, doc=doc)
+    def builder(app, growth_rate=32, blocks=blocks):
         published = growth_rate == 32 and tuple(blocks) == default_blocks
-        return DenseNet(tuple(blocks), growth_rate=growth_rate,
-                        weights_key=weights_key if published else None,
-                        include_top=include_top, weights=weights, input_tensor=input_tensor,
-                        input_shape=input_shape, pooling=pooling, classes=classes,
-                        classifier_activation=classifier_activation, name=name)
+        return DenseNet(tuple(blocks), app, growth_rate=growth_rate,
+                        weights_key=weights_key if published else None)
 
-    builder.__name__ = builder.__qualname__ = name
-    builder.__doc__ = doc
     return builder
 
 
@@ -108,18 +109,13 @@ def _register_cifar(name, depth, growth_rate, bottleneck, reference, doc):
 
     @register_model(name, task="classification", paper=PAPER, reference=reference,
                     tiny={"input_shape": (32, 32, 3), "classes": 10,
-                          "depth": 10 if bottleneck else 7, "growth_rate": 4})
-    def builder(include_top=True, weights=None, input_tensor=None, input_shape=None,
-                pooling=None, classes=10, classifier_activation="softmax", name=name,
-                depth=depth, growth_rate=growth_rate, dropout=0.0):
-        return CifarDenseNet(depth, growth_rate, bottleneck=bottleneck, compression=compression,
-                             dropout=dropout, include_top=include_top, weights=weights,
-                             input_tensor=input_tensor, input_shape=input_shape, pooling=pooling,
-                             classes=classes, classifier_activation=classifier_activation,
-                             name=name)
+                          "depth": 10 if bottleneck else 7, "growth_rate": 4},
+                    feature_levels=FEATURE_LEVELS_CIFAR)
+    @applications_builder(name, classes=10, default_input_shape=(32, 32, 3), doc=doc)
+    def builder(app, depth=depth, growth_rate=growth_rate, dropout=0.0):
+        return CifarDenseNet(depth, growth_rate, app, bottleneck=bottleneck,
+                             compression=compression, dropout=dropout)
 
-    builder.__name__ = builder.__qualname__ = name
-    builder.__doc__ = doc
     return builder
 
 

@@ -14,12 +14,11 @@ fit: 28 → 14 → 7 → 4 → 2 → 1.
 """
 
 from keras import layers
-from keras.models import Model
 
 from kerasvision.blocks.inception import inception_module
 from kerasvision.layers.local_response_normalization import LocalResponseNormalization
-from kerasvision.models.classification.image_input import image_input, pooled_features, source_inputs
-from kerasvision.models.classification.imagenet_weights import check_weights_argument, load_weights
+from kerasvision.models.applications_signature import applications_builder
+from kerasvision.models.image_input import pooled_features
 from kerasvision.registry import register_model
 
 PAPER = "Szegedy et al., Going Deeper with Convolutions, CVPR 2015"
@@ -57,10 +56,13 @@ def _auxiliary(x, classes, width, classifier_activation, name):
     reference={"params": 6_998_552, "count": "total",
                "source": "Caffe bvlc_googlenet without auxiliary heads, computed "
                          "(paper Table 1 sums to ≈6.8M); 13,378,280 with both heads"},
-    tiny={"input_shape": (32, 32, 3), "classes": 10, "width": 1 / 16, "aux_logits": True})
-def googlenet(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None,
-              classes=1000, classifier_activation="softmax", name="googlenet", aux_logits=False,
-              width=1.0, dropout=0.4):
+    tiny={"input_shape": (32, 32, 3), "classes": 10, "width": 1 / 16, "aux_logits": True},
+    # The stem's last map, then the last module at each resolution (Table 1).
+    feature_levels={"conv2": ("norm2", 4), "inception_3b": ("inception_3b_output", 8),
+                    "inception_4e": ("inception_4e_output", 16),
+                    "inception_5b": ("inception_5b_output", 32)})
+@applications_builder()
+def googlenet(app, aux_logits=False, width=1.0, dropout=0.4):
     """GoogLeNet (Inception v1); `aux_logits=True` adds the two auxiliary classifier outputs.
 
     Args:
@@ -68,8 +70,8 @@ def googlenet(include_top=True, weights=None, input_tensor=None, input_shape=Non
         width: multiplier of every convolution width (1.0 for the paper's).
         dropout: before the classifier (0.4, §5).
     """
-    check_weights_argument(weights, None, include_top, classes, name)
-    inputs = image_input(input_tensor, input_shape, (224, 224, 3), model_name=name)
+    app.check_weights(None)
+    inputs = app.image_input()
 
     def w(c):
         return max(1, round(c * width))
@@ -89,16 +91,16 @@ def googlenet(include_top=True, weights=None, input_tensor=None, input_shape=Non
         x = inception_module(x, [w(f) for f in filters], name=f"inception_{key}")
         if key in ("4a", "4d"):
             aux_inputs.append(x)
-    if include_top:
+    if app.include_top:
         x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
         x = layers.Dropout(dropout, name="dropout")(x)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+        x = layers.Dense(app.classes, activation=app.classifier_activation,
+                         name="predictions")(x)
         if aux_logits:
-            x = [x] + [_auxiliary(a, classes, width, classifier_activation, f"aux{i}")
+            x = [x] + [_auxiliary(a, app.classes, width, app.classifier_activation, f"aux{i}")
                        for i, a in enumerate(aux_inputs, 1)]
     else:
         if aux_logits:
             raise ValueError("aux_logits=True needs include_top=True")
-        x = pooled_features(x, pooling)
-    model = Model(source_inputs(input_tensor, inputs), x, name=name)
-    return load_weights(model, weights, None, include_top)
+        x = pooled_features(x, app.pooling)
+    return app.model(inputs, x)

@@ -13,14 +13,13 @@ Dense classifier.
 """
 
 from keras import layers
-from keras.models import Model
 
 from kerasvision.layers.euclidean_rbf import EuclideanRBF
 from kerasvision.layers.partially_connected_conv2d import PartiallyConnectedConv2D
 from kerasvision.layers.scaled_tanh import ScaledTanh
 from kerasvision.layers.trainable_subsampling import TrainableSubsampling
-from kerasvision.models.classification.image_input import image_input, pooled_features, source_inputs
-from kerasvision.models.classification.imagenet_weights import check_weights_argument, load_weights
+from kerasvision.models.applications_signature import applications_builder
+from kerasvision.models.image_input import pooled_features
 from kerasvision.registry import register_model
 
 PAPER = ("LeCun, Bottou, Bengio & Haffner, Gradient-Based Learning Applied to Document "
@@ -42,16 +41,21 @@ C3_CONNECTIONS = (
     reference={"params": 60_000, "count": "trainable",
                "source": "LeCun et al. 1998 §II.B: 60,000 trainable parameters, "
                          "340,908 connections; MNIST error 0.95%"},
-    tiny={"input_shape": (32, 32, 1), "classes": 10})
-def lenet5(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None,
-           classes=10, classifier_activation="softmax", name="lenet5", modern=False):
+    tiny={"input_shape": (32, 32, 1), "classes": 10},
+    # Every feature-map layer, activated (`_squash` as published, `_relu`/max pooling modern);
+    # the convolutions are unpadded, so each level is smaller than side/stride.
+    feature_levels={"c1": (r"c1_(squash|relu)", 1), "s2": (r"s2(_squash)?", 2),
+                    "c3": (r"c3_(squash|relu)", 2), "s4": (r"s4(_squash)?", 4),
+                    "c5": (r"c5_(squash|relu)", 4)})
+@applications_builder(classes=10, default_input_shape=(INPUT_SIZE, INPUT_SIZE, 1))
+def lenet5(app, modern=False):
     """LeNet-5 as published (RBF output, trainable subsampling, Table I's C3), or `modern`.
 
     Args:
         modern: ReLU, max pooling, full C3 and a softmax Dense classifier instead.
     """
-    check_weights_argument(weights, None, include_top, classes, name)
-    inputs = image_input(input_tensor, input_shape, (INPUT_SIZE, INPUT_SIZE, 1), model_name=name)
+    app.check_weights(None)
+    inputs = app.image_input()
     x = inputs
     h, w = inputs.shape[1], inputs.shape[2]
     if h is not None and w is not None and (h < INPUT_SIZE or w < INPUT_SIZE):
@@ -77,17 +81,17 @@ def lenet5(include_top=True, weights=None, input_tensor=None, input_shape=None, 
     x = squash(c3(x), "c3")
     x = subsample(x, "s4")
     x = squash(layers.Conv2D(120, 5, name="c5")(x), "c5")
-    if include_top:
+    if app.include_top:
         x = layers.Flatten(name="flatten")(x)
         if modern:
             x = squash(layers.Dense(84, name="f6")(x), "f6")
-            x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+            x = layers.Dense(app.classes, activation=app.classifier_activation,
+                             name="predictions")(x)
         else:
             x = squash(layers.Dense(84, name="f6")(x), "f6")
             # Output: y_i = ‖x − w_i‖² with fixed codes (Eq. 7); −y are the logits.
-            x = EuclideanRBF(classes, negate=True, name="rbf")(x)
-            x = layers.Activation(classifier_activation, name="predictions")(x)
+            x = EuclideanRBF(app.classes, negate=True, name="rbf")(x)
+            x = layers.Activation(app.classifier_activation, name="predictions")(x)
     else:
-        x = pooled_features(x, pooling)
-    model = Model(source_inputs(input_tensor, inputs), x, name=name)
-    return load_weights(model, weights, None, include_top)
+        x = pooled_features(x, app.pooling)
+    return app.model(inputs, x)

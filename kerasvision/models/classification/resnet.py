@@ -9,17 +9,24 @@ small experiments; the registered reference counts use the defaults.
 """
 
 from keras import layers
-from keras.models import Model
 
 from kerasvision.blocks.residual import (basic_unit, bottleneck_unit_v1, bottleneck_unit_v2,
                                          BN_EPSILON)
-from kerasvision.models.classification.image_input import image_input, pooled_top, source_inputs
-from kerasvision.models.classification.imagenet_weights import check_weights_argument, load_weights
+from kerasvision.models.applications_signature import applications_builder
+from kerasvision.models.image_input import pooled_top
 from kerasvision.registry import register_model
 
 PAPER_V1 = "He, Zhang, Ren & Sun, Deep Residual Learning for Image Recognition, CVPR 2016"
 PAPER_V2 = "He, Zhang, Ren & Sun, Identity Mappings in Deep Residual Networks, ECCV 2016"
 STAGE_FILTERS = (64, 128, 256, 512)  # CVPR 2016, Table 1
+
+# C2-C5: the last (ReLU-ed) unit output of conv2_x ... conv5_x, at strides 4-32.
+FEATURE_LEVELS = {f"C{s}": (rf"conv{s}_block\d+_out", 2 ** s) for s in range(2, 6)}
+# Pre-activation units leave their sum un-activated, and keras.applications' v2 strides in
+# the last unit of conv2-conv4: the full-width map a resolution ends with, activated, is the
+# pre-activation (BN-ReLU) opening that last unit; C5 is the final BN-ReLU.
+FEATURE_LEVELS_V2 = {**{f"C{s}": (rf"conv{s}_block\d+_preact_relu", 2 ** s)
+                        for s in range(2, 5)}, "C5": ("post_relu", 32)}
 
 
 def _scaled(channels, width):
@@ -48,20 +55,19 @@ def _stack(x, version, blocks, width, use_bias, epsilon):
     return x
 
 
-def ResNet(blocks, version, *, use_bias, weights_key, include_top, weights, input_tensor,
-           input_shape, pooling, classes, classifier_activation, name, width=1.0,
-           epsilon=BN_EPSILON):
+def ResNet(blocks, version, app, *, use_bias, weights_key, width=1.0, epsilon=BN_EPSILON):
     """The ResNet family builder shared by the registered variants.
 
     Args:
         blocks: units per stage (conv2_x ... conv5_x).
         version: "basic" (two 3×3), "v1" (post-activation bottleneck) or "v2" (pre-activation).
+        app: the keras.applications arguments (ApplicationArguments).
         use_bias: convolution biases (keras.applications' ResNets have them).
         weights_key: the keras.applications weight file key, or None where no file fits.
         width: multiplier of every channel count (1.0 for the published model).
     """
-    check_weights_argument(weights, weights_key, include_top, classes, name)
-    inputs = image_input(input_tensor, input_shape, (224, 224, 3), model_name=name)
+    app.check_weights(weights_key)
+    inputs = app.image_input()
     preact = version == "v2"
     x = layers.ZeroPadding2D(3, name="conv1_pad")(inputs)
     x = layers.Conv2D(_scaled(64, width), 7, strides=2, use_bias=use_bias, name="conv1_conv")(x)
@@ -74,9 +80,8 @@ def ResNet(blocks, version, *, use_bias, weights_key, include_top, weights, inpu
     if preact:
         x = layers.BatchNormalization(axis=-1, epsilon=epsilon, name="post_bn")(x)
         x = layers.Activation("relu", name="post_relu")(x)
-    x = pooled_top(x, include_top, pooling, classes, classifier_activation)
-    model = Model(source_inputs(input_tensor, inputs), x, name=name)
-    return load_weights(model, weights, weights_key, include_top)
+    x = pooled_top(x, app.include_top, app.pooling, app.classes, app.classifier_activation)
+    return app.model(inputs, x, weights_key)
 
 
 def _register(name, blocks, version, paper, reference, weights_key, doc, tiny=None):
@@ -86,20 +91,16 @@ def _register(name, blocks, version, paper, reference, weights_key, doc, tiny=No
 
     @register_model(name, task="classification", paper=paper, reference=reference,
                     tiny=tiny or {"input_shape": (32, 32, 3), "classes": 10, "width": 0.125,
-                                  "blocks": (1, 1, 1, 1)})
-    def builder(include_top=True, weights=None, input_tensor=None, input_shape=None,
-                pooling=None, classes=1000, classifier_activation="softmax", name=name,
-                width=1.0, blocks=blocks):
+                                  "blocks": (1, 1, 1, 1)},
+                    feature_levels=FEATURE_LEVELS_V2 if version == "v2" else FEATURE_LEVELS,
+                    imagenet_weights=weights_key)
+    @applications_builder(name, doc=doc)
+    def builder(app, width=1.0, blocks=blocks):
         published = width == 1.0 and tuple(blocks) == default_blocks
-        return ResNet(tuple(blocks), version, use_bias=use_bias,
-                      weights_key=weights_key if published else None,
-                      include_top=include_top, weights=weights, input_tensor=input_tensor,
-                      input_shape=input_shape, pooling=pooling, classes=classes,
-                      classifier_activation=classifier_activation, name=name, width=width,
+        return ResNet(tuple(blocks), version, app, use_bias=use_bias,
+                      weights_key=weights_key if published else None, width=width,
                       epsilon=epsilon)
 
-    builder.__name__ = builder.__qualname__ = name
-    builder.__doc__ = doc
     return builder
 
 

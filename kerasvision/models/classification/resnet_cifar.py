@@ -11,26 +11,34 @@ the width changes.
 
 import sys
 
+import dataclasses
+
 from keras import layers
-from keras.models import Model
 
 from kerasvision.blocks.residual import basic_unit, preact_bottleneck_unit
-from kerasvision.models.classification.image_input import image_input, pooled_top, source_inputs
-from kerasvision.models.classification.imagenet_weights import check_weights_argument, load_weights
+from kerasvision.models.applications_signature import applications_builder
+from kerasvision.models.image_input import pooled_top
 from kerasvision.registry import register_model
 
 PAPER_V1 = "He, Zhang, Ren & Sun, Deep Residual Learning for Image Recognition, CVPR 2016"
 PAPER_V2 = "He, Zhang, Ren & Sun, Identity Mappings in Deep Residual Networks, ECCV 2016"
 STAGE_WIDTHS = (16, 32, 64)  # CVPR 2016 §4.2
 
+# The three stages at strides 1, 2, 4: the last (ReLU-ed) unit output of each.
+FEATURE_LEVELS = {f"stage{s}": (rf"stage{s}_unit\d+_out", 2 ** (s - 1)) for s in (1, 2, 3)}
+# Pre-activation units leave their sum un-activated: a stage's output, activated, is the
+# pre-activation (BN-ReLU) opening the next stage, and the last stage's the final BN-ReLU.
+FEATURE_LEVELS_PREACT = {"stage1": ("stage2_unit1_preact_relu", 1),
+                         "stage2": ("stage3_unit1_preact_relu", 2), "stage3": ("post_relu", 4)}
 
-def CifarResNet(depth, *, preact=False, shortcut="A", width=1.0, include_top=True, weights=None,
-                input_tensor=None, input_shape=None, pooling=None, classes=10,
-                classifier_activation="softmax", name=None):
+
+def CifarResNet(depth, app, *, preact=False, shortcut="A", width=1.0):
     """The CIFAR ResNet family builder.
 
     Args:
         depth: 6n + 2 (basic units) or, with `preact`, 9n + 2 (bottleneck units).
+        app: the keras.applications arguments (ApplicationArguments); a `name` of None becomes
+            resnet{depth} or preact_resnet{depth}.
         preact: pre-activation bottleneck units (ECCV 2016) instead of post-activation basic units.
         shortcut: basic units only: "A" zero-padded identity or "B" 1×1 projection (+BN) where
             the width changes (§3.3).
@@ -38,17 +46,18 @@ def CifarResNet(depth, *, preact=False, shortcut="A", width=1.0, include_top=Tru
     """
     per_unit, unit_kind = (9, "bottleneck") if preact else (6, "basic")
     if depth < per_unit + 2 or (depth - 2) % per_unit:
-        raise ValueError(f"{name}: depth must be {per_unit}n + 2 for {unit_kind} units, "
+        raise ValueError(f"{app.name}: depth must be {per_unit}n + 2 for {unit_kind} units, "
                          f"got {depth}")
     if shortcut not in ("A", "B"):
         raise ValueError(f"shortcut must be 'A' or 'B', got {shortcut!r}")
-    name = name or f"{'preact_' if preact else ''}resnet{depth}"
-    check_weights_argument(weights, None, include_top, classes, name)
+    default_name = f"{'preact_' if preact else ''}resnet{depth}"
+    app = dataclasses.replace(app, name=app.name or default_name)
+    app.check_weights(None)
     n = (depth - 2) // per_unit
     # Keras maps (and reloads) a functional graph recursively, a few Python frames per unit
     # along the shortcut path: ResNet-1202's 600 units overflow the default limit of 1000.
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 2000 + 12 * 3 * n))
-    inputs = image_input(input_tensor, input_shape, (32, 32, 3), model_name=name)
+    inputs = app.image_input()
 
     x = layers.Conv2D(max(1, round(16 * width)), 3, padding="same", use_bias=False,
                       name="conv1_conv")(inputs)
@@ -69,9 +78,8 @@ def CifarResNet(depth, *, preact=False, shortcut="A", width=1.0, include_top=Tru
     if preact:
         x = layers.BatchNormalization(name="post_bn")(x)
         x = layers.Activation("relu", name="post_relu")(x)
-    x = pooled_top(x, include_top, pooling, classes, classifier_activation)
-    model = Model(source_inputs(input_tensor, inputs), x, name=name)
-    return load_weights(model, weights, None, include_top)
+    x = pooled_top(x, app.include_top, app.pooling, app.classes, app.classifier_activation)
+    return app.model(inputs, x)
 
 
 def _register(name, depth, preact, params, rel_tol, source, doc, slow=False):
@@ -81,23 +89,18 @@ def _register(name, depth, preact, params, rel_tol, source, doc, slow=False):
         name, task="classification", paper=PAPER_V2 if preact else PAPER_V1,
         reference={"params": params, "count": "trainable", "params_rel_tol": rel_tol,
                    "source": source, "slow": slow},
-        tiny={"input_shape": (32, 32, 3), "classes": 10, "depth": tiny_depth})
-    def builder(include_top=True, weights=None, input_tensor=None, input_shape=None,
-                pooling=None, classes=10, classifier_activation="softmax", name=name,
-                depth=depth, shortcut="A", width=1.0):
-        return CifarResNet(depth, preact=preact, shortcut=shortcut, width=width,
-                           include_top=include_top, weights=weights, input_tensor=input_tensor,
-                           input_shape=input_shape, pooling=pooling, classes=classes,
-                           classifier_activation=classifier_activation, name=name)
+        tiny={"input_shape": (32, 32, 3), "classes": 10, "depth": tiny_depth},
+        feature_levels=FEATURE_LEVELS_PREACT if preact else FEATURE_LEVELS)
+    @applications_builder(name, classes=10, default_input_shape=(32, 32, 3), doc=doc)
+    def builder(app, depth=depth, shortcut="A", width=1.0):
+        return CifarResNet(depth, app, preact=preact, shortcut=shortcut, width=width)
 
-    builder.__name__ = builder.__qualname__ = name
-    builder.__doc__ = doc
     return builder
 
 
 # Trainable counts with 10 classes and option-A shortcuts; Table 6 prints them rounded to
 # 0.01M (0.1M for 1202), so each gets its rounding as tolerance; the computed exact values
-# (REFERENCES.md) are tested separately. Over 500 layers counts as slow (contract rule).
+# (docs/references.md) are tested separately. Over 500 layers counts as slow (contract rule).
 _T6 = "He et al. 2016, Table 6"
 resnet20 = _register("resnet20", 20, False, 270_000, 0.019, f"{_T6}: 0.27M (CIFAR-10 8.75%)",
                      "CIFAR ResNet-20: 3 basic units per stage, 0.27M parameters.")

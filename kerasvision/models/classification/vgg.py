@@ -9,10 +9,9 @@ files for VGG-16 and VGG-19. The poolings pad odd sides ("same"; identical at 22
 """
 
 from keras import layers
-from keras.models import Model
 
-from kerasvision.models.classification.image_input import image_input, pooled_features, source_inputs
-from kerasvision.models.classification.imagenet_weights import check_weights_argument, load_weights
+from kerasvision.models.applications_signature import applications_builder
+from kerasvision.models.image_input import pooled_features
 from kerasvision.registry import register_model
 
 PAPER = ("Simonyan & Zisserman, Very Deep Convolutional Networks for Large-Scale Image "
@@ -24,26 +23,25 @@ CONFIGURATIONS = {"A": (1, 1, 2, 2, 2), "B": (2, 2, 2, 2, 2), "D": (2, 2, 3, 3, 
 BLOCK_WIDTHS = (64, 128, 256, 512, 512)
 
 
-def VGG(configuration, *, width=1.0, dropout=0.5, weights_key=None, include_top=True,
-        weights=None, input_tensor=None, input_shape=None, pooling=None, classes=1000,
-        classifier_activation="softmax", name="vgg"):
+def VGG(configuration, app, *, width=1.0, dropout=0.5, weights_key=None):
     """The VGG family builder.
 
     Args:
         configuration: "A", "B", "D" or "E" (Table 1).
+        app: the keras.applications arguments (ApplicationArguments).
         width: multiplier of every convolution and hidden FC width (1.0 for the paper's).
         dropout: rate after fc1 and fc2 (0.5 in the paper; keras.applications has none).
         weights_key: keras.applications weight file key, or None where none fits.
     """
-    check_weights_argument(weights, weights_key, include_top, classes, name)
-    inputs = image_input(input_tensor, input_shape, (224, 224, 3), model_name=name)
+    app.check_weights(weights_key)
+    inputs = app.image_input()
     x = inputs
     for b, (convs, channels) in enumerate(zip(CONFIGURATIONS[configuration], BLOCK_WIDTHS), 1):
         for c in range(1, convs + 1):
             x = layers.Conv2D(max(1, round(channels * width)), 3, padding="same",
                               activation="relu", name=f"block{b}_conv{c}")(x)
         x = layers.MaxPooling2D(2, strides=2, padding="same", name=f"block{b}_pool")(x)
-    if include_top:
+    if app.include_top:
         hidden = max(1, round(4096 * width))
         x = layers.Flatten(name="flatten")(x)
         x = layers.Dense(hidden, activation="relu", name="fc1")(x)
@@ -52,27 +50,34 @@ def VGG(configuration, *, width=1.0, dropout=0.5, weights_key=None, include_top=
         x = layers.Dense(hidden, activation="relu", name="fc2")(x)
         if dropout:
             x = layers.Dropout(dropout, name="fc2_dropout")(x)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+        x = layers.Dense(app.classes, activation=app.classifier_activation,
+                         name="predictions")(x)
     else:
-        x = pooled_features(x, pooling)
-    model = Model(source_inputs(input_tensor, inputs), x, name=name)
-    return load_weights(model, weights, weights_key, include_top)
+        x = pooled_features(x, app.pooling)
+    return app.model(inputs, x, weights_key)
+
+
+def feature_levels(configuration):
+    """pool3-pool5 (FCN's skips) and the last convolution of blocks 4 and 5 (SSD's conv4_3).
+
+    The convolution levels carry their configuration's name: conv4_3/conv5_3 for VGG-16,
+    conv4_4/conv5_4 for VGG-19, conv4_2/conv5_2 for VGG-11/13. The FC layers are no levels.
+    """
+    last = CONFIGURATIONS[configuration][3]  # blocks 4 and 5 have the same depth
+    return {"pool3": ("block3_pool", 8), f"conv4_{last}": (f"block4_conv{last}", 8),
+            "pool4": ("block4_pool", 16), f"conv5_{last}": (f"block5_conv{last}", 16),
+            "pool5": ("block5_pool", 32)}
 
 
 def _register(name, configuration, reference, weights_key, doc):
     @register_model(name, task="classification", paper=PAPER, reference=reference,
-                    tiny={"input_shape": (32, 32, 3), "classes": 10, "width": 1 / 16})
-    def builder(include_top=True, weights=None, input_tensor=None, input_shape=None,
-                pooling=None, classes=1000, classifier_activation="softmax", name=name,
-                width=1.0, dropout=0.5):
-        return VGG(configuration, width=width, dropout=dropout,
-                   weights_key=weights_key if width == 1.0 else None, include_top=include_top,
-                   weights=weights, input_tensor=input_tensor, input_shape=input_shape,
-                   pooling=pooling, classes=classes, classifier_activation=classifier_activation,
-                   name=name)
+                    tiny={"input_shape": (32, 32, 3), "classes": 10, "width": 1 / 16},
+                    feature_levels=feature_levels(configuration), imagenet_weights=weights_key)
+    @applications_builder(name, doc=doc)
+    def builder(app, width=1.0, dropout=0.5):
+        return VGG(configuration, app, width=width, dropout=dropout,
+                   weights_key=weights_key if width == 1.0 else None)
 
-    builder.__name__ = builder.__qualname__ = name
-    builder.__doc__ = doc
     return builder
 
 

@@ -7,10 +7,19 @@ deepening uses the CPU's (and GPU's) matrix units better at equal accuracy, whic
 shipped Fashion-MNIST classifier is a small WRN.
 """
 
+import dataclasses
+
 import keras
 from keras import layers
 
+from kerasvision.models.applications_signature import applications_builder
+from kerasvision.models.image_input import pooled_top
 from kerasvision.registry import register_model
+
+# Pre-activation units leave their sum un-activated: a stage's output, activated, is the
+# BN-ReLU opening the next stage's first unit, and the last stage's the final BN-ReLU.
+FEATURE_LEVELS = {"stage1": ("stage2_unit1_relu1", 1), "stage2": ("stage3_unit1_relu1", 2),
+                  "stage3": ("final_relu", 4)}
 
 
 def _pre_activation_unit(x, channels, stride, dropout, weight_decay, name):
@@ -34,12 +43,12 @@ def _pre_activation_unit(x, channels, stride, dropout, weight_decay, name):
     return layers.Add(name=f"{name}_add")([shortcut, y])
 
 
-def WideResNet(depth=28, width=10, dropout=0.0, weight_decay=0.0, include_top=True,
-               weights=None, input_tensor=None, input_shape=None, pooling=None, classes=10,
-               classifier_activation="softmax", name=None):
-    """WRN-depth-width with the keras.applications builder signature.
+def WideResNet(app, depth=28, width=10, dropout=0.0, weight_decay=0.0):
+    """WRN-depth-width.
 
     Args:
+        app: the keras.applications arguments (ApplicationArguments); a `name` of None becomes
+            wrn_{depth}_{width}.
         depth: total depth d; (d − 4) must divide by 6.
         width: widening factor k (stage widths 16k, 32k, 64k).
         dropout: dropout rate between the two convolutions of a unit (the paper uses 0.3).
@@ -47,12 +56,10 @@ def WideResNet(depth=28, width=10, dropout=0.0, weight_decay=0.0, include_top=Tr
     """
     if (depth - 4) % 6:
         raise ValueError(f"WRN depth must be 6n + 4, got {depth}")
-    if weights == "imagenet":
-        raise ValueError("no ImageNet weights exist for wide ResNets; use weights=None or a path")
+    app = dataclasses.replace(app, name=app.name or f"wrn_{depth}_{width}")
+    app.check_weights(None)  # no ImageNet weights exist for wide ResNets
     units = (depth - 4) // 6
-    name = name or f"wrn_{depth}_{width}"
-    input_shape = input_shape or (32, 32, 3)
-    inputs = input_tensor if input_tensor is not None else keras.Input(input_shape, name="image")
+    inputs = app.image_input()
 
     x = layers.Conv2D(16, 3, padding="same", use_bias=False, kernel_initializer="he_normal",
                       name="stem_conv")(inputs)
@@ -63,40 +70,32 @@ def WideResNet(depth=28, width=10, dropout=0.0, weight_decay=0.0, include_top=Tr
                                      name=f"stage{stage}_unit{unit}")
     x = layers.BatchNormalization(name="final_bn")(x)
     x = layers.ReLU(name="final_relu")(x)
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D(name="max_pool")(x)
+    x = pooled_top(x, app.include_top, app.pooling, app.classes, app.classifier_activation)
     # With an input_tensor (e.g. a task's normalisation layer), the model starts at its sources.
-    sources = keras.utils.get_source_inputs(inputs) if input_tensor is not None else inputs
-    model = keras.Model(sources, x, name=name)
-    if weights:
-        model.load_weights(weights)
-    return model
+    return app.model(inputs, x)
 
 
 def _register(depth, width, params, rel_tol, note):
+    name = f"wrn_{depth}_{width}"
+
     @register_model(
-        f"wrn_{depth}_{width}",
+        name,
         task="classification",
         paper="Zagoruyko & Komodakis, Wide Residual Networks, BMVC 2016",
         reference={"params": params, "count": "trainable", "params_rel_tol": rel_tol,
                    "source": note, "slow": params > 20_000_000},
         tiny={"input_shape": (16, 16, 3), "classes": 5, "width": 1} if depth <= 16 else
              {"input_shape": (16, 16, 3), "classes": 5, "width": 1, "depth": 10},
+        feature_levels=FEATURE_LEVELS,
     )
-    def builder(include_top=True, weights=None, input_tensor=None, input_shape=None,
-                pooling=None, classes=10, classifier_activation="softmax", name=None,
-                depth=depth, width=width, dropout=0.0, weight_decay=0.0):
-        return WideResNet(depth, width, dropout, weight_decay, include_top, weights,
-                          input_tensor, input_shape, pooling, classes, classifier_activation,
-                          name or f"wrn_{depth}_{width}")
+    # name=None: the model is named after the depth and width it is built with. The input
+    # layer keeps the name "image" the shipped model was saved with.
+    @applications_builder(None, classes=10, default_input_shape=(32, 32, 3), input_name="image",
+                          doc=f"WRN-{depth}-{width}: {note}.")
+    def builder(app, depth=depth, width=width, dropout=0.0, weight_decay=0.0):
+        return WideResNet(app, depth, width, dropout, weight_decay)
 
-    builder.__doc__ = f"WRN-{depth}-{width}: {note}."
-    builder.__name__ = f"wrn_{depth}_{width}"
+    builder.__name__ = builder.__qualname__ = name
     return builder
 
 

@@ -11,16 +11,31 @@ import numpy as np
 import pytest
 from keras.src.legacy.saving import legacy_h5_format
 
-from kerasvision.models import build
-from kerasvision.models.classification import imagenet_weights
+from kerasvision.models import build, imagenet_weights, list_models
+from kerasvision.registry import get_spec
 
-APPS = {
-    "vgg16": "VGG16", "vgg19": "VGG19", "resnet50": "ResNet50", "resnet101": "ResNet101",
-    "resnet152": "ResNet152", "resnet50_v2": "ResNet50V2", "resnet101_v2": "ResNet101V2",
-    "resnet152_v2": "ResNet152V2", "densenet121": "DenseNet121", "densenet169": "DenseNet169",
-    "densenet201": "DenseNet201",
-}
-FAST = {"vgg16", "resnet50", "resnet50_v2", "densenet121"}
+
+def _application(weights_key):
+    """keras.applications' builder whose weight-file key this is ("resnet50v2": ResNet50V2)."""
+    return next(a for a in dir(keras.applications) if a.lower() == weights_key)
+
+
+# Every registration that loads Keras's ImageNet weights, with keras.applications' builder.
+APPS = {n: _application(get_spec(n).imagenet_weights) for n in list_models()
+        if get_spec(n).imagenet_weights}
+
+
+def _smallest_per_family():
+    """The smallest model of each weights family (the key without its depth: "resnetv2")."""
+    families = {}
+    for name in APPS:
+        family = "".join(c for c in get_spec(name).imagenet_weights if not c.isdigit())
+        families.setdefault(family, []).append(name)
+    return {min(names, key=lambda n: get_spec(n).reference["params"])
+            for names in families.values()}
+
+
+FAST = _smallest_per_family()  # the others are slow: same check, deeper models
 
 
 @pytest.mark.parametrize("name", [n if n in FAST else pytest.param(n, marks=pytest.mark.slow)

@@ -1,4 +1,4 @@
-"""The input and top of the keras.applications builder signature, shared by the classic families.
+"""The input and top of the keras.applications builder signature, shared by every task's builders.
 
 `input_tensor`/`input_shape` resolve to one image input; `include_top`/`pooling` decide what
 follows the feature extractor. Kept apart from the architectures so every family treats these
@@ -9,13 +9,15 @@ import keras
 from keras import layers
 
 
-def image_input(input_tensor, input_shape, default_shape, min_size=1, model_name="model"):
+def image_input(input_tensor, input_shape, default_shape, min_size=1, model_name="model",
+                input_name=None):
     """The image input tensor: `input_tensor` if given, else `keras.Input(input_shape)`.
 
     Args:
         default_shape: (H, W, C) used when `input_shape` is None.
         min_size: the smallest spatial side the architecture's strides allow; smaller shapes
             raise a one-line ValueError instead of a zero-sized tensor deep in the graph.
+        input_name: name of the Input layer created from `input_shape` (None: Keras's default).
     """
     if input_tensor is not None:
         shape = tuple(input_tensor.shape[1:])
@@ -26,7 +28,7 @@ def image_input(input_tensor, input_shape, default_shape, min_size=1, model_name
         if len(shape) != 3:
             raise ValueError(f"{model_name}: input_shape must be (height, width, channels), "
                              f"got {shape}")
-        inputs = keras.Input(shape=shape)
+        inputs = keras.Input(shape=shape, name=input_name)
     for side in shape[:2]:
         if side is not None and side < min_size:
             raise ValueError(f"{model_name}: input sides must be at least {min_size} pixels, "
