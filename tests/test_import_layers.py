@@ -33,13 +33,7 @@ ROOT = "root"  # kerasvision/__init__.py: may import no other layer
 # Upward imports that exist today and are tolerated until fixed, as
 # (importing module, imported module). Each must still occur (test_known_exceptions_are_live),
 # so that a fixed one is removed from this set.
-KNOWN_EXCEPTIONS = {
-    # data -> tasks: `load_image_folder` builds a default ImagePreprocessor (the first
-    # readable image's size) when the caller gives none, and tasks/classifier_training.py
-    # gives none. Fix: the caller in tasks/ builds it and passes it, and data/ only receives
-    # one, as `image_folder_dataset` already does.
-    ("kerasvision.data.image_folder", "kerasvision.tasks.image_preprocessor"),
-}
+KNOWN_EXCEPTIONS = set()
 
 # Dense-prediction architectures take their base from the registry's backbones, never from a
 # classification family file's internals (docs/architecture.md, "Layers and imports").

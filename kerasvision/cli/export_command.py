@@ -26,8 +26,10 @@ def export(ctx, model, output, version, weights, trust_model, top_k, no_warmup):
     import_tensorflow(debug=ctx.obj.get("debug", False))
     from kerasvision.tasks.classifier_sources import load_classifier
 
+    from kerasvision.tasks.saved_model_classifier import SavedModelClassifier
+
     classifier = load_classifier(model, weights, trust_model)
-    if classifier.model is None:
+    if isinstance(classifier, SavedModelClassifier):
         raise click.UsageError(f"{model}: already a SavedModel; export a .keras file instead")
     path = classifier.export(output, version=version, top_k=top_k, warmup=not no_warmup)
     click.echo(str(path))

@@ -60,7 +60,7 @@ def _read_folder(folder, keras_model, scale):
     """
     import numpy as np
 
-    from kerasvision.tasks.image_preprocessor import ImagePreprocessor
+    from kerasvision.io.image_preprocessor import ImagePreprocessor
 
     height, width, channels = _image_geometry(keras_model)
     any_size = not (height and width)

@@ -56,7 +56,7 @@ def load_image_folder(directory, image_size=None, channels=None, holdout=0.2, se
 def _preprocessor_for(directory, files, image_size, channels):
     """A stretching preprocessor of the given geometry, the first readable image's otherwise."""
     from kerasvision.io import ImageReadError, read_image
-    from kerasvision.tasks.image_preprocessor import ImagePreprocessor
+    from kerasvision.io.image_preprocessor import ImagePreprocessor
 
     if image_size is not None and channels is not None:
         return ImagePreprocessor(image_size, channels)

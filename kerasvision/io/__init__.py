@@ -13,12 +13,13 @@
 - `iter_image_files(paths, recursive=True)` -> `FoundFile(path, error)` for each image file
   in the files and directories given; problems are records, not exceptions.
 - `read_images(paths, channels=None, size=None)` -> `ReadResult(path, image, error)`.
-- `atomic_write(path)`, `atomic_directory(path)`: all-or-nothing, never-overwrite writes.
+- `atomic_write(path)`, `atomic_path(path, replace=False)`, `atomic_directory(path)`:
+  all-or-nothing writes (never overwriting unless `replace`), the package's one atomic writer.
 
 Pillow and numpy only (no TensorFlow), so the CLI can import it cheaply.
 """
 
-from kerasvision.io.atomic_files import atomic_directory, atomic_write
+from kerasvision.io.atomic_files import atomic_directory, atomic_path, atomic_write
 from kerasvision.io.image_errors import ImageReadError
 from kerasvision.io.image_files import (
     IMAGE_EXTENSIONS,
@@ -37,6 +38,7 @@ __all__ = [
     "ImageReadError",
     "ReadResult",
     "atomic_directory",
+    "atomic_path",
     "atomic_write",
     "iter_image_files",
     "read_image",

@@ -38,19 +38,45 @@ def atomic_write(path, mode="wb", encoding=None):
     """
     if mode not in ("w", "wb"):
         raise ValueError(f"mode must be 'w' or 'wb', got {mode!r}")
-    path = os.fspath(path)
-    _refuse_existing(path)
-    directory, name = os.path.split(os.path.abspath(path))
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{name}{PARTIAL_MARKER}", dir=directory)
-    try:
+    with atomic_path(path) as temporary:
         text_encoding = (encoding or "utf-8") if mode == "w" else None
-        with os.fdopen(descriptor, mode, encoding=text_encoding) as file:
-            # mkstemp makes the file private (0600); give it the permissions open() would.
-            os.chmod(temporary, 0o666 & ~_current_umask())
+        with open(temporary, mode, encoding=text_encoding) as file:
             yield file
-            file.flush()
+
+
+@contextlib.contextmanager
+def atomic_path(path, replace=False):
+    """Yield a temporary file name that becomes `path` when the block ends without error.
+
+    For writers that want a file name rather than a file object (Keras's `model.save`): the
+    temporary name ends with `path`'s own suffix, so suffix checks pass.
+
+        with atomic_path("run/last.keras", replace=True) as partial:
+            model.save(partial)
+
+    Args:
+        path: the file to create.
+        replace: replace an existing `path` (a checkpoint written every epoch); by default
+            an existing file is never overwritten (FileExistsError).
+    """
+    path = os.fspath(path)
+    if not replace:
+        _refuse_existing(path)
+    directory, name = os.path.split(os.path.abspath(path))
+    suffix = os.path.splitext(name)[1]
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{name}{PARTIAL_MARKER}", suffix=suffix,
+                                             dir=directory)
+    os.close(descriptor)
+    try:
+        # mkstemp makes the file private (0600); give it the permissions open() would.
+        os.chmod(temporary, 0o666 & ~_current_umask())
+        yield temporary
+        with open(temporary, "rb") as file:
             os.fsync(file.fileno())  # the data is on disk before the name points at it
-        _rename_no_replace(temporary, path)
+        if replace:
+            os.replace(temporary, path)
+        else:
+            _rename_no_replace(temporary, path)
         _fsync_directory(directory)  # ... and the new name itself survives a power cut
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

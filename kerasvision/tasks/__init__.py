@@ -1,15 +1,23 @@
-"""Applications: ImageClassifier (ObjectDetector and ImageSegmenter are later issues).
+"""Applications: a `Task` base and its subclasses (ImageClassifier today; ObjectDetector and
+ImageSegmenter stand on the same base), plus the SavedModel-backed classifier.
 
     from kerasvision.tasks import ImageClassifier
 """
 
+_LAZY = {  # importing kerasvision.tasks must not load TensorFlow
+    "ImageClassifier": "kerasvision.tasks.image_classifier",
+    "ImagePreprocessor": "kerasvision.io.image_preprocessor",
+    "SavedModelClassifier": "kerasvision.tasks.saved_model_classifier",
+    "Task": "kerasvision.tasks.task",
+}
 
-def __getattr__(name):  # lazy: importing kerasvision.tasks must not load TensorFlow
-    if name == "ImageClassifier":
-        from kerasvision.tasks.image_classifier import ImageClassifier
 
-        return ImageClassifier
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(name)
 
 
-__all__ = ["ImageClassifier"]
+__all__ = list(_LAZY)

@@ -4,7 +4,7 @@ a registry name (optionally with ImageNet weights or a weights file). Shared by 
 
 
 def load_classifier(model=None, weights=None, trust_model=False):
-    """ImageClassifier from a name/path option; None means the shipped Fashion-MNIST model.
+    """ImageClassifier (or SavedModelClassifier) from a name/path option; None: the shipped one.
 
     Legacy `.h5` model files can carry code and load only with `trust_model`.
     """
@@ -15,17 +15,8 @@ def load_classifier(model=None, weights=None, trust_model=False):
     if model is None:
         return ImageClassifier.load()
     path = Path(model)
-    if path.suffix in (".h5", ".hdf5") and path.is_file():
-        if not trust_model:
-            raise PermissionError(f"{path}: legacy HDF5 model refused; pass --trust-model if "
-                                  "you trust its origin")
-        import keras
-
-        import kerasvision.layers  # noqa: F401 - registers our layers
-
-        classifier = ImageClassifier(keras.saving.load_model(path, safe_mode=False))
-    elif path.suffix == ".keras" or path.is_file():
-        classifier = ImageClassifier.load(path)
+    if path.is_file() or path.suffix in (".keras", ".h5", ".hdf5"):
+        classifier = ImageClassifier.load(path, trust_model)
     elif path.is_dir():
         from kerasvision.tasks.saved_model_classifier import SavedModelClassifier
 

@@ -1,16 +1,15 @@
 """Training an image classifier with model.fit: the code behind the Fashion-MNIST recipe and
 `kerasvision train classifier`.
 
-Everything a long CPU run needs: a tf.data pipeline with augmentation, SGD with Nesterov
-momentum under a warm-up + cosine learning-rate schedule, label smoothing, decoupled weight
-decay, TensorBoard logs, a CSV history, an atomic checkpoint each epoch, and BackupAndRestore so
-that re-running the same command after a kill resumes where it stopped.
+The classifier's recipe: a tf.data pipeline with augmentation, SGD with Nesterov momentum under
+a warm-up + cosine learning-rate schedule, label smoothing and decoupled weight decay. The
+resumable loop itself (checkpoints, history, BackupAndRestore, strategies) is the tasks'
+shared one, tasks/training_loop.py.
 """
 
 import json
 import time
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -32,23 +31,6 @@ class TrainConfig:
     deterministic: bool = False
     # Extra builder arguments for `model` (e.g. {"width": 1, "depth": 10} for a tiny WRN).
     model_kwargs: dict = field(default_factory=dict)
-
-
-def distribution_strategy(kind):
-    """tf.distribute strategy by name: default, mirrored (all local devices), multiworker."""
-    import tensorflow as tf
-
-    if kind == "default":
-        return tf.distribute.get_strategy()
-    if kind == "mirrored":
-        # Without GPUs MirroredStrategy() would take one CPU; mirror over every logical CPU
-        # device instead (tf.config.set_logical_device_configuration splits the CPU).
-        gpus = tf.config.list_logical_devices("GPU")
-        devices = gpus or tf.config.list_logical_devices("CPU")
-        return tf.distribute.MirroredStrategy([d.name for d in devices])
-    if kind == "multiworker":
-        return tf.distribute.MultiWorkerMirroredStrategy()
-    raise ValueError(f"unknown strategy {kind!r}; use default, mirrored or multiworker")
 
 
 def load_training_data(data):
@@ -107,33 +89,21 @@ def build_and_compile(config, input_shape, classes, mean, std, steps_per_epoch):
     return model
 
 
-class EpochTimer:
-    """Appends each epoch's wall time to `epoch_seconds.csv`, so resumed runs add up."""
+def describe_data(data, x_train, x_test, class_names):
+    """One sentence saying what the run trained on, for config.json and the model card."""
+    height, width, channels = x_train.shape[1:]
+    kind = "grey" if channels == 1 else "colour"
+    if data == "fashion_mnist":
+        source = "Fashion-MNIST train split"
+    else:
+        source = f"image folder `{data}` (classes from its sub-folders; a seeded 20 % held out)"
+    return (f"{source}: {len(x_train):,} training and {len(x_test):,} held-out images, "
+            f"{height}×{width} {kind}, {len(class_names)} classes")
 
-    def __init__(self, path):
-        self.path = Path(path)
-        self.start = None
 
-    def callback(self):
-        import keras
-
-        def begin(epoch, logs=None):
-            self.start = time.time()
-
-        def end(epoch, logs=None):
-            with open(self.path, "a") as fh:
-                fh.write(f"{epoch},{time.time() - self.start:.1f}\n")
-
-        return keras.callbacks.LambdaCallback(on_epoch_begin=begin, on_epoch_end=end)
-
-    def total_minutes(self):
-        if not self.path.is_file():
-            return 0.0
-        per_epoch = {}
-        for line in self.path.read_text().splitlines():
-            epoch, seconds = line.split(",")
-            per_epoch[int(epoch)] = float(seconds)  # a re-run epoch replaces the killed one
-        return round(sum(per_epoch.values()) / 60, 1)
+def augmentation_summary(config):
+    return ("pad-2 random crop, horizontal flip, random erasing (p=0.5)" if config.augment
+            else "none")
 
 
 def train_classifier(config, progress=1):
@@ -141,13 +111,14 @@ def train_classifier(config, progress=1):
     import keras
     import tensorflow as tf
 
-    from kerasvision.tasks.atomic_checkpoint import AtomicModelCheckpoint, save_model_atomically
     from kerasvision.tasks.image_classifier import ImageClassifier
+    from kerasvision.tasks.training_loop import (distribution_strategy, resumable_fit,
+                                                 run_directory)
 
-    workdir = Path(config.workdir)
+    # First: MultiWorkerMirroredStrategy must configure collective ops before any TF op runs.
+    strategy = distribution_strategy(config.strategy)
+    workdir = run_directory(config.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    for leftover in workdir.glob(".*.partial.keras"):  # a save that a kill interrupted
-        leftover.unlink()
     keras.utils.set_random_seed(config.seed)
     if config.deterministic:
         tf.config.experimental.enable_op_determinism()
@@ -159,34 +130,25 @@ def train_classifier(config, progress=1):
     steps = len(x_train) // config.batch_size
     train, test = make_datasets(x_train, y_train, x_test, y_test, classes, config)
 
-    strategy = distribution_strategy(config.strategy)
     with strategy.scope():
         model = build_and_compile(config, x_train.shape[1:], classes, mean, std, steps)
 
     (workdir / "config.json").write_text(json.dumps(
-        {**asdict(config), "class_names": class_names, "mean": mean, "std": std}, indent=2))
-    timer = EpochTimer(workdir / "epoch_seconds.csv")
-    # BackupAndRestore last: an epoch counts as done only once its records are written, so
-    # a kill in between re-runs the epoch (read_history keeps its last row) and never
-    # leaves an epoch missing from history.csv.
-    callbacks = [
-        timer.callback(),
-        AtomicModelCheckpoint(workdir / "last.keras"),
-        keras.callbacks.CSVLogger(str(workdir / "history.csv"), append=True),
-        keras.callbacks.TensorBoard(str(workdir / "logs"), write_graph=False),
-        keras.callbacks.BackupAndRestore(str(workdir / "backup"), double_checkpoint=True),
-    ]
+        {**asdict(config), "class_names": class_names, "mean": mean, "std": std,
+         "image_shape": list(x_train.shape[1:]),
+         "data_description": describe_data(config.data, x_train, x_test, class_names),
+         "augmentation": augmentation_summary(config)}, indent=2))
     start = time.time()
-    model.fit(train, epochs=config.epochs, validation_data=test, callbacks=callbacks,
-              verbose=progress)
+    _, total_minutes = resumable_fit(model, train, config.epochs, config.workdir,
+                                     validation=test, progress=progress)
     minutes = (time.time() - start) / 60
     loss, accuracy = model.evaluate(test, verbose=0)
-    # The shipped file carries its class names (an identity ClassNames layer on the scores).
-    save_model_atomically(ImageClassifier(model, class_names).model, workdir / "final.keras")
+    # The run's result as a task file: class names and preprocessor ride in its metadata.
+    ImageClassifier(model, class_names).save(workdir / "final.keras")
     summary = {"test_accuracy": float(accuracy), "test_loss": float(loss),
                "params": int(model.count_params()),
                "trainable_params": int(sum(np.prod(w.shape) for w in model.trainable_weights)),
                "train_minutes_this_run": round(minutes, 1),
-               "train_minutes_total": timer.total_minutes(), "class_names": class_names}
+               "train_minutes_total": total_minutes, "class_names": class_names}
     (workdir / "summary.json").write_text(json.dumps(summary, indent=2))
     return model, summary

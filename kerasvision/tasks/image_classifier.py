@@ -1,20 +1,20 @@
 """ImageClassifier: a classification architecture wrapped for people with image files.
 
-It owns everything between a file and an answer: reading (through kerasvision.io), resizing
-(the same graph function the SavedModel uses), normalisation (inside the model graph), class
-names (inside the `.keras` file), top-k decoding, metrics, fine-tuning and export.
+A `Task` (tasks/task.py) whose answer per image is its top-k classes. Reading, resizing and
+the file loop come from the base and the shared ImagePreprocessor; normalisation sits inside
+the model graph; class names are task metadata in the `.keras` file.
 
     clf = ImageClassifier.load()                     # the shipped Fashion-MNIST model
     for result in clf.predict_files(["shoe.png"]):
         print(result.path, result.predictions[0])
 """
 
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 
-NAMES_LAYER = "class_names"
+from kerasvision.tasks.file_predictions import FileResult
+from kerasvision.tasks.task import Task
 
 
 @dataclass
@@ -24,32 +24,30 @@ class Prediction:
     score: float
 
 
-@dataclass
-class FileResult:
-    path: str
-    predictions: list = field(default_factory=list)
-    error: str = None
+def top_k_predictions(scores, class_names, top_k=5):
+    """Top-k `Prediction`s per row of class scores (N, C), best first."""
+    scores = np.asarray(scores)
+    k = min(top_k, scores.shape[-1])
+    order = np.argsort(-scores, axis=-1)[:, :k]
+    return [[Prediction(class_names[i], int(i), float(row[i])) for i in idx]
+            for row, idx in zip(scores, order)]
 
 
-class ImageClassifier:
-    """A Keras pixel model (input float 0–255 at its native H×W×C) plus its class names."""
+def class_names_in_model(model):
+    """Names kept by a `ClassNames` layer (how files saved before task metadata carry them)."""
+    from kerasvision.layers.class_names import ClassNames
 
-    def __init__(self, model, class_names=None):
-        import keras
+    layer = next((l for l in model.layers if isinstance(l, ClassNames)), None)
+    return None if layer is None else list(layer.names)
 
-        from kerasvision.layers.class_names import ClassNames
 
-        names_layer = next((l for l in model.layers if isinstance(l, ClassNames)), None)
-        if names_layer is not None:
-            class_names = class_names or names_layer.names
-        elif class_names is not None:
-            scores = ClassNames(class_names, name=NAMES_LAYER)(model.outputs[0])
-            model = keras.Model(model.inputs, scores, name=model.name)
-        classes = int(model.outputs[0].shape[-1])
-        self.class_names = list(class_names or (f"class_{i}" for i in range(classes)))
-        if len(self.class_names) != classes:
-            raise ValueError(f"{len(self.class_names)} class names for a model of {classes} classes")
-        self.model = model
+class ImageClassifier(Task):
+    """A Keras pixel model (float 0–255 at its native H×W×C -> class scores) plus class names."""
+
+    task = "classification"
+
+    def __init__(self, model, class_names=None, preprocessor=None):
+        super().__init__(model, class_names or class_names_in_model(model), preprocessor)
 
     # ---- construction -------------------------------------------------------------------
     @classmethod
@@ -61,110 +59,78 @@ class ImageClassifier:
         return cls(model, class_names)
 
     @classmethod
-    def load(cls, path=None):
+    def load(cls, path=None, trust_model=False):
         """Load a `.keras` file (safe mode), or the shipped default when `path` is None."""
-        import keras
-
-        import kerasvision.layers  # noqa: F401 - registers our layers for deserialization
-
         if path is None:
             from kerasvision.tasks.shipped_models import DEFAULT_CLASSIFIER, shipped_model_dir
 
             path = shipped_model_dir(DEFAULT_CLASSIFIER) / "model.keras"
-        path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"{path}: no such model file")
-        try:
-            model = keras.saving.load_model(path, safe_mode=True)
-        except ValueError as exc:
-            if "Lambda" in str(exc) or "safe_mode" in str(exc):
-                raise ValueError(f"{path}: refused, the file holds code (a Lambda layer); "
-                                 "kerasvision loads .keras files in safe mode only") from None
-            raise ValueError(f"{path}: not a loadable Keras model ({exc})") from None
-        return cls(model)
+        return super().load(path, trust_model)
 
     # ---- geometry -----------------------------------------------------------------------
     @property
+    def num_classes(self):
+        return int(self.model.outputs[0].shape[-1])
+
+    @property
     def input_size(self):
-        return tuple(int(d) for d in self.model.inputs[0].shape[1:3])
+        return tuple(self.preprocessor.size)
 
     @property
     def channels(self):
-        return int(self.model.inputs[0].shape[-1])
+        return self.preprocessor.channels
 
     def preprocess(self, images):
-        """Resize a list of uint8/float (H, W, C) arrays to the model's size: float (N, h, w, C)."""
-        from kerasvision.io.graph_decoding import resize_pixels
-
-        return np.stack([resize_pixels(np.asarray(im, np.float32), self.input_size).numpy()
-                         for im in images])
+        """Images (lists of (H, W, C) arrays, any size) as the model's float pixels (N, h, w, C)."""
+        return self.preprocessor.preprocess(list(images)).pixels
 
     # ---- inference ----------------------------------------------------------------------
     def scores(self, images, batch_size=64):
         """Class probabilities (N, C) for a list of (H, W, C) arrays (any size, 0–255)."""
         if not len(images):
-            return np.zeros((0, len(self.class_names)), np.float32)
-        pixels = self.preprocess(images)
-        return self.model.predict(pixels, batch_size=batch_size, verbose=0)
+            return np.zeros((0, self.num_classes), np.float32)
+        return self.model.predict(self.preprocess(images), batch_size=batch_size, verbose=0)
 
-    def decode(self, scores, top_k=5):
-        """Top-k `Prediction`s per row of `scores`."""
-        k = min(top_k, scores.shape[-1])
-        order = np.argsort(-scores, axis=-1)[:, :k]
-        return [[Prediction(self.class_names[i], int(i), float(row[i])) for i in idx]
-                for row, idx in zip(scores, order)]
+    def decode(self, outputs, preprocessed=None, top_k=5):
+        """Top-k `Prediction`s per row of class scores."""
+        return top_k_predictions(outputs, self.class_names, top_k)
 
     def predict(self, images, top_k=5, batch_size=64):
         """Top-k predictions for each image array."""
-        return self.decode(self.scores(images, batch_size), top_k)
+        return super().predict(images, batch_size, top_k=top_k)
 
-    def predict_files(self, paths, top_k=5, batch_size=64, on_result=None):
-        """Classify image files and folders; yields a FileResult per file, errors included.
+    def predict_files(self, paths, top_k=5, batch_size=64):
+        """Classify image files and folders; yields a FileResult per file, errors included."""
+        return super().predict_files(paths, batch_size, top_k=top_k)
 
-        A bad file is a FileResult with `error` (one line naming it); the rest still run.
-        """
-        from kerasvision.io import read_images
+    def serving_outputs(self, outputs, original_sizes, top_k=5):
+        """`scores` [N, C], `classes` [N, K] (top-k ids) and `labels` [N, K] for TF Serving."""
+        import tensorflow as tf
 
-        batch = []
-
-        def flush():
-            preds = self.predict([im for _, im in batch], top_k, batch_size)
-            out = [FileResult(p, pr) for (p, _), pr in zip(batch, preds)]
-            batch.clear()
-            return out
-
-        for result in read_images(paths, channels=self.channels):
-            if result.error is not None:
-                yield FileResult(str(result.path), error=str(result.error))
-                continue
-            batch.append((str(result.path), result.image))
-            if len(batch) >= batch_size:
-                yield from flush()
-        if batch:
-            yield from flush()
+        k = min(int(top_k), self.num_classes)
+        top = tf.math.top_k(outputs, k=k)
+        classes = tf.cast(top.indices, tf.int32)
+        labels = tf.constant([str(n) for n in self.class_names])
+        return {"scores": outputs, "classes": classes, "labels": tf.gather(labels, classes)}
 
     # ---- training -----------------------------------------------------------------------
-    def compile(self, learning_rate=1e-3, **kwargs):
+    def compile_defaults(self):
         import keras
 
-        self.model.compile(optimizer=keras.optimizers.Adam(learning_rate),
-                           loss="sparse_categorical_crossentropy",
-                           metrics=["accuracy"], **kwargs)
+        return {"optimizer": keras.optimizers.Adam(1e-3),
+                "loss": "sparse_categorical_crossentropy", "metrics": ["accuracy"]}
 
-    def fit(self, x, y=None, **kwargs):
-        """keras `fit` on pixels (0–255, model size) and integer labels; compiles if needed."""
-        if not self.model.compiled:
-            self.compile()
-        return self.model.fit(x, y, **kwargs)
-
-    def fit_directory(self, directory, epochs=1, batch_size=32, validation_split=None, **kwargs):
-        """Train from a folder of class sub-folders (keras.utils.image_dataset_from_directory)."""
+    def compile(self, learning_rate=1e-3, **overrides):
         import keras
 
-        data = keras.utils.image_dataset_from_directory(
-            directory, labels="inferred", label_mode="int", class_names=self.class_names,
-            color_mode="grayscale" if self.channels == 1 else "rgb",
-            image_size=self.input_size, batch_size=batch_size, shuffle=True, seed=0)
+        super().compile(**{"optimizer": keras.optimizers.Adam(learning_rate), **overrides})
+
+    def fit_directory(self, directory, epochs=1, batch_size=32, **kwargs):
+        """Train from a folder of class sub-folders, read and resized as `classify` reads them."""
+        from kerasvision.data.image_folder_dataset import image_folder_dataset
+
+        data = image_folder_dataset(directory, self.preprocessor, self.class_names,
+                                    batch_size=batch_size, shuffle=True, seed=0)
         return self.fit(data, epochs=epochs, **kwargs)
 
     def finetune(self, x, y, class_names, trainable_from=None, learning_rate=1e-4, epochs=1,
@@ -177,14 +143,11 @@ class ImageClassifier:
         """
         import keras
 
-        from kerasvision.layers.class_names import ClassNames
-
+        # A ClassNames layer (files from before task metadata) is an identity: skip past it.
         head = next(l for l in reversed(self.model.layers) if isinstance(l, keras.layers.Dense))
-        features = head.input
         new_head = keras.layers.Dense(len(class_names), activation="softmax",
                                       name=f"{head.name}_finetuned")
-        scores = ClassNames(class_names, name=f"{NAMES_LAYER}_finetuned")(new_head(features))
-        model = keras.Model(self.model.inputs, scores, name=self.model.name)
+        model = keras.Model(self.model.inputs, new_head(head.input), name=self.model.name)
         trainable = False
         for layer in model.layers:
             if trainable_from is not None and layer.name == trainable_from:
@@ -199,20 +162,6 @@ class ImageClassifier:
         """Accuracy, top-5, per-class precision/recall and the confusion matrix (also PNG)."""
         scores = self.model.predict(np.asarray(x, np.float32), batch_size=batch_size, verbose=0)
         return classification_report(scores, np.asarray(y), self.class_names, confusion_png)
-
-    # ---- persistence --------------------------------------------------------------------
-    def save(self, path):
-        """Save as `.keras` (class names inside), atomically."""
-        from kerasvision.tasks.atomic_checkpoint import save_model_atomically
-
-        save_model_atomically(self.model, path)
-
-    def export(self, base, version=None, top_k=5, warmup=True):
-        """Write a TF Serving version `BASE/VERSION/`; returns its path."""
-        from kerasvision.export.classifier_export import export_classifier
-
-        return export_classifier(self.model, self.class_names, base, version, top_k,
-                                 warmup=warmup)
 
 
 def classification_report(scores, labels, class_names, confusion_png=None):
@@ -237,3 +186,7 @@ def classification_report(scores, labels, class_names, confusion_png=None):
 
         plot_confusion_matrix(confusion, class_names, confusion_png)
     return report
+
+
+__all__ = ["FileResult", "ImageClassifier", "Prediction", "classification_report",
+           "top_k_predictions"]

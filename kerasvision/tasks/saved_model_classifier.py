@@ -1,11 +1,16 @@
 """A classifier served from an exported SavedModel directory (ours or any with the same
-`serving_pixels` signature), so `classify --model BASE/` checks what TF Serving will serve."""
+`serving_pixels` signature), so `classify --model BASE/` checks what TF Serving will serve.
+
+Its own small class, not an ImageClassifier without a model: it predicts (through the same
+preprocessor and file loop as the Keras-backed task), and has no fit, save or export.
+"""
 
 from pathlib import Path
 
 import numpy as np
 
-from kerasvision.tasks.image_classifier import ImageClassifier
+from kerasvision.tasks.file_predictions import predict_files
+from kerasvision.tasks.image_classifier import top_k_predictions
 
 
 def resolve_version_dir(path):
@@ -21,13 +26,14 @@ def resolve_version_dir(path):
     raise FileNotFoundError(f"{path}: no saved_model.pb here nor in a numeric version folder")
 
 
-class SavedModelClassifier(ImageClassifier):
-    """ImageClassifier whose scores come from a SavedModel's `serving_pixels` signature."""
+class SavedModelClassifier:
+    """Top-k classes from a SavedModel's `serving_pixels` signature."""
 
     def __init__(self, path):
         import tensorflow as tf
 
-        from kerasvision.export.classifier_export import read_labels
+        from kerasvision.export.task_export import read_export_metadata, read_labels
+        from kerasvision.io.image_preprocessor import ImagePreprocessor
 
         self.path = resolve_version_dir(path)
         loaded = tf.saved_model.load(str(self.path))
@@ -37,22 +43,35 @@ class SavedModelClassifier(ImageClassifier):
         self._loaded = loaded  # keeps the variables alive
         self._signature = loaded.signatures["serving_pixels"]
         spec = self._signature.structured_input_signature[1]["pixels"]
-        self._shape = tuple(int(d) for d in spec.shape[1:])
+        height, width, channels = (int(d) for d in spec.shape[1:])
+        metadata = read_export_metadata(self.path) or {}
+        config = metadata.get("preprocessor")
+        self.preprocessor = (ImagePreprocessor.from_config(config) if config
+                             else ImagePreprocessor((height, width), channels))
         self.class_names = read_labels(self.path)
-        self.model = None
 
     @property
     def input_size(self):
-        return self._shape[:2]
+        return tuple(self.preprocessor.size)
 
     @property
     def channels(self):
-        return self._shape[2]
+        return self.preprocessor.channels
 
     def scores(self, images, batch_size=64):
+        """Class scores (N, C) for a list of (H, W, C) arrays (any size, 0–255)."""
         if not len(images):
             return np.zeros((0, len(self.class_names)), np.float32)
-        pixels = self.preprocess(images)
+        pixels = self.preprocessor.preprocess(list(images)).pixels
         return np.concatenate([
             self._signature(pixels=pixels[i:i + batch_size])["scores"].numpy()
             for i in range(0, len(pixels), batch_size)])
+
+    def predict(self, images, top_k=5, batch_size=64):
+        """Top-k `Prediction`s for each image array."""
+        return top_k_predictions(self.scores(images, batch_size), self.class_names, top_k)
+
+    def predict_files(self, paths, top_k=5, batch_size=64):
+        """A FileResult per image file under `paths`, errors included."""
+        return predict_files(paths, self.preprocessor,
+                             lambda images: self.predict(images, top_k, batch_size), batch_size)

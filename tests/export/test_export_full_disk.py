@@ -56,13 +56,13 @@ def run_main(args, capsys):
 
 
 def test_cli_reports_a_full_disk_in_one_line(tiny_model_file, tmp_path, capsys, monkeypatch):
-    from kerasvision.export import classifier_export
+    from kerasvision.export import task_export
 
     class FullDiskArchive:
         def write_out(self, directory, verbose=False):
             disk_full()
 
-    monkeypatch.setattr(classifier_export, "build_classifier_archive",
+    monkeypatch.setattr(task_export, "build_serving_archive",
                         lambda *args, **kwargs: FullDiskArchive())
     base = tmp_path / "served"
     code, out, err = run_main(["export", str(tiny_model_file), "--output", str(base)], capsys)

@@ -36,4 +36,11 @@ def test_publish_writes_the_folder_and_tells_the_truth(tmp_path):
     assert metrics["epochs"] == 2 and len(read_history(tmp_path / "run" / "history.csv")["loss"]) == 2
     card = (out / "MODEL_CARD.md").read_text()
     assert f"{metrics['test_accuracy']:.4f}" in card and "kerasvision train classifier" in card
+    # The card says what was trained, not what the shipped Fashion-MNIST model is.
+    assert "Fashion-MNIST" not in card
+    assert f"image folder `{data}`" in card and "12×12 grey" in card
+    assert "| classes | dark, light |" in card
+    assert "`wrn_16_2`" in card and "Zagoruyko & Komodakis" in card
+    assert f"{metrics['params']:,}" in card and "2 epochs, batch 4" in card
+    assert "the 4 held-out images" in card  # 20 % of 2 × 12
     assert (out / "1" / "assets" / "labels.txt").read_text().splitlines() == names == ["dark", "light"]

@@ -39,7 +39,7 @@ def test_predict_files_reports_bad_files_and_keeps_going(tiny_classifier, tmp_pa
     (tmp_path / "bad.jpg").write_text("not an image")
     results = {r.path.split("/")[-1]: r for r in tiny_classifier.predict_files([tmp_path])}
     assert results["good.png"].error is None and len(results["good.png"].predictions) == 5
-    assert "bad.jpg" in results["bad.jpg"].error and results["bad.jpg"].predictions == []
+    assert "bad.jpg" in results["bad.jpg"].error and results["bad.jpg"].predictions is None
 
 
 def test_classification_report_values(tmp_path):

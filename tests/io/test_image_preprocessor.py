@@ -14,7 +14,7 @@ from kerasvision.data.image_folder_dataset import image_folder_dataset
 from kerasvision.io import read_image
 from kerasvision.io.graph_decoding import JPEG_LARGEST_DIFFERENCE, decode_image_pixels
 from kerasvision.io.pixel_resize import resize_pixels
-from kerasvision.tasks.image_preprocessor import ImagePreprocessor
+from kerasvision.io.image_preprocessor import ImagePreprocessor
 
 HEIGHT, WIDTH = 40, 60
 # Pillow's transpose that turns pixels stored for EXIF orientation N upright, and its inverse

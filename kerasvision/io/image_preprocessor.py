@@ -21,7 +21,7 @@ libjpeg-turbo builds of TF 2.21 and Pillow 13 (largest difference measured: 0, s
 
 import numpy as np
 
-from kerasvision.tasks.preprocessed_images import ImageGeometry, Preprocessed
+from kerasvision.io.preprocessed_images import ImageGeometry, Preprocessed
 
 RESIZE_MODES = ("stretch", "letterbox")
 
@@ -86,7 +86,7 @@ class ImagePreprocessor:
         uint8 images of another channel count (grey, grey+alpha, RGB, RGBA) are converted as
         the reader converts files; float images (0–255) must have `channels` channels or one.
         """
-        from kerasvision.tasks.image_placement import place_image
+        from kerasvision.io.image_placement import place_image
 
         height, width = self.size
         placed = [place_image(self._with_channels(image), self.size, self.resize,
@@ -142,7 +142,7 @@ class ImagePreprocessor:
     def graph_place(self, image):
         """Decoded pixels (H, W, channels) tensor -> (model input (h, w, channels) float32,
         original_size int32 (2,)); the resize step of `preprocess`, for tf.data pipelines."""
-        from kerasvision.tasks.image_placement import place_image
+        from kerasvision.io.image_placement import place_image
 
         pixels, original_size, _, _ = place_image(image, self.size, self.resize,
                                                   self.pad_value)
@@ -158,7 +158,7 @@ class ImagePreprocessor:
                 of one image.
             box_format: "xyxy" (VOC, keras-cv) or "yxyx" (tf.image).
         """
-        from kerasvision.tasks.image_placement import boxes_to_original
+        from kerasvision.io.image_placement import boxes_to_original
 
         geometry = _one_geometry(info)
         return boxes_to_original(boxes, geometry.original_size, geometry.scale,
@@ -167,7 +167,7 @@ class ImagePreprocessor:
     def postprocess_class_map(self, class_map, info):
         """A map (h, w) or (h, w, K) over the model input -> the original image's (H, W[, K]):
         letterbox padding cropped, then nearest-neighbour resize (class ids stay ids)."""
-        from kerasvision.tasks.image_placement import class_map_to_original
+        from kerasvision.io.image_placement import class_map_to_original
 
         geometry = _one_geometry(info)
         offset = [int(round(o)) for o in geometry.offset]
@@ -177,14 +177,14 @@ class ImagePreprocessor:
     def graph_postprocess_boxes(self, boxes, original_size, box_format="xyxy"):
         """`postprocess_boxes` in graph ops, from the `original_size` `graph_preprocess` gave:
         (2,) with boxes (..., 4), or a batch's (N, 2) with boxes (N, ..., 4)."""
-        from kerasvision.tasks.image_placement import boxes_to_original, placement
+        from kerasvision.io.image_placement import boxes_to_original, placement
 
         _, scale, offset = placement(original_size, self.size, self.resize)
         return boxes_to_original(boxes, original_size, scale, offset, box_format)
 
     def graph_postprocess_class_map(self, class_map, original_size):
         """`postprocess_class_map` in graph ops, for one image's map and original_size (2,)."""
-        from kerasvision.tasks.image_placement import class_map_to_original, placement
+        from kerasvision.io.image_placement import class_map_to_original, placement
 
         placed, _, offset = placement(original_size, self.size, self.resize)
         return class_map_to_original(class_map, original_size, placed, offset)

@@ -1,0 +1,54 @@
+"""Turn a finished training run into a shipped model folder, whatever the task.
+
+    OUTPUT/model.keras        the task (model + metadata), for the CLI and inspection
+    OUTPUT/VERSION/           the TF Serving export (signatures, labels, warmup records)
+    OUTPUT/training_curve.png loss and metrics per epoch
+    OUTPUT/metrics.json       the evaluation report's figures
+    OUTPUT/MODEL_CARD.md      written from the facts of the run (tasks/model_card.py)
+
+Each file is written atomically; the version directory is never overwritten.
+"""
+
+import csv
+import json
+from pathlib import Path
+
+
+def read_history(csv_path):
+    """history.csv (CSVLogger; a resumed run appends) -> dict of lists, one row per epoch."""
+    with open(csv_path) as fh:
+        rows = [r for r in csv.DictReader(fh) if r.get("epoch", "").isdigit()]
+    by_epoch = {int(r["epoch"]): r for r in rows}  # a resumed epoch replaces its partial twin
+    keys = [k for k in rows[0] if k != "epoch"] if rows else []
+    return {k: [float(by_epoch[e][k]) for e in sorted(by_epoch)] for k in keys}
+
+
+def write_text_atomically(path, text):
+    from kerasvision.io.atomic_files import atomic_path
+
+    with atomic_path(path, replace=True) as partial:
+        Path(partial).write_text(text)
+
+
+def publish(task, output, history, metrics, card, export_options=None):
+    """Write the shipped-model folder for `task`; returns `metrics` with the version added.
+
+    Args:
+        task: the trained application (a `Task`).
+        output: the folder (created if missing).
+        history: per-epoch training history (`read_history`), drawn as the training curve.
+        metrics: JSON-able figures measured on the evaluation data.
+        card: a `ModelCard` (tasks/model_card.py), rendered to MODEL_CARD.md.
+        export_options: keyword arguments of `task.export` (e.g. `top_k`).
+    """
+    from kerasvision.inspect import plot_history
+
+    output = Path(output)
+    output.mkdir(parents=True, exist_ok=True)
+    task.save(output / "model.keras")
+    plot_history(history, output / "training_curve.png")
+    version_dir = task.export(output, **(export_options or {}))
+    metrics = {**metrics, "version_dir": version_dir.name}
+    write_text_atomically(output / "metrics.json", json.dumps(metrics, indent=2))
+    write_text_atomically(output / "MODEL_CARD.md", card.render())
+    return metrics
