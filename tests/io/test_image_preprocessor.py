@@ -302,3 +302,28 @@ def test_uint8_arrays_of_other_channels_convert_as_files_do():
 def test_bad_arguments_are_refused(arguments, message):
     with pytest.raises(ValueError, match=message):
         ImagePreprocessor(**arguments)
+
+
+def test_classify_and_the_served_model_agree_on_every_encoding(folder, tmp_path):
+    """The application's paths: `ImageClassifier.predict_files` (the CLI's), and the exported
+    SavedModel's `serving_default` on the same bytes, EXIF-turned phone photos included."""
+    import keras
+
+    from kerasvision.tasks.image_classifier import ImageClassifier
+
+    keras.utils.set_random_seed(0)
+    classifier = ImageClassifier.from_architecture(
+        "wrn_16_2", (HEIGHT // 2, WIDTH // 2, 3), [f"c{i}" for i in range(4)], width=1,
+        depth=10)
+    paths = [folder / name.replace(".", "_") / f"a_{name}" for name in VARIANTS]
+    want = {}
+    for result in classifier.predict_files(paths, top_k=4):
+        assert result.error is None
+        want[result.path.split("/a_")[-1]] = [p.score for p in
+                                              sorted(result.predictions, key=lambda p: p.class_id)]
+    served = tf.saved_model.load(str(classifier.export(tmp_path / "served", warmup=False)))
+    names = list(VARIANTS)
+    scores = served.signatures["serving_default"](
+        image_bytes=tf.constant([VARIANTS[n] for n in names]))["scores"].numpy()
+    for name, row in zip(names, scores):
+        np.testing.assert_allclose(row, want[name], atol=1e-5, err_msg=name)
