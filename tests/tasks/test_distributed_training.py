@@ -12,15 +12,19 @@ import numpy as np
 from PIL import Image
 
 
-def test_mirrored_strategy_on_two_logical_cpus(tmp_path):
-    data = tmp_path / "data"
-    rng = np.random.default_rng(0)
-    for label in ("dark", "light"):
+def _dark_and_light_folder(data, per_class, seed):
+    """Two class sub-folders of noisy 12×12 grey images, easy to tell apart."""
+    rng = np.random.default_rng(seed)
+    for label, base in (("dark", 40), ("light", 200)):
         (data / label).mkdir(parents=True)
-        for i in range(10):
-            base = 40 if label == "dark" else 200
+        for i in range(per_class):
             pixels = np.clip(base + rng.normal(0, 20, (12, 12)), 0, 255).astype(np.uint8)
             Image.fromarray(pixels).save(data / label / f"{i}.png")
+    return data
+
+
+def test_mirrored_strategy_on_two_logical_cpus(tmp_path):
+    data = _dark_and_light_folder(tmp_path / "data", per_class=10, seed=0)
     script = textwrap.dedent(f"""
         import json, tensorflow as tf
         cpu = tf.config.list_physical_devices("CPU")[0]
@@ -53,14 +57,7 @@ def _free_ports(count):
 
 
 def test_two_worker_processes_end_with_identical_weights(tmp_path):
-    data = tmp_path / "data"
-    rng = np.random.default_rng(1)
-    for label in ("dark", "light"):
-        (data / label).mkdir(parents=True)
-        for i in range(8):
-            base = 40 if label == "dark" else 200
-            pixels = np.clip(base + rng.normal(0, 20, (12, 12)), 0, 255).astype(np.uint8)
-            Image.fromarray(pixels).save(data / label / f"{i}.png")
+    data = _dark_and_light_folder(tmp_path / "data", per_class=8, seed=1)
     workers = [f"localhost:{port}" for port in _free_ports(2)]
     script = textwrap.dedent(f"""
         import json, os, sys
