@@ -16,7 +16,10 @@
 - `atomic_write(path)`, `atomic_path(path, replace=False)`, `atomic_directory(path)`:
   all-or-nothing writes (never overwriting unless `replace`), the package's one atomic writer.
 
-Pillow and numpy only (no TensorFlow), so the CLI can import it cheaply.
+Importing it loads Pillow and numpy only, so the CLI can import it cheaply; TensorFlow is
+imported where graph work is done: the one resize (`pixel_resize`), the graph decoder for the
+SavedModel (`graph_decoding`, `graph_orientation`, ...), and `ImagePreprocessor`
+(`image_preprocessor`), which serves every path from files to model pixels.
 """
 
 from kerasvision.io.atomic_files import atomic_directory, atomic_path, atomic_write

@@ -7,8 +7,7 @@ integer IDCT agrees (`JPEG_LARGEST_DIFFERENCE`, asserted by the tests). GIF and 
 through `tf.io.decode_image`, whose handling of GIF transparency may differ from Pillow's.
 See docs/architecture.md.
 
-The one resize of the package, `resize_pixels`, lives in `pixel_resize`; it is importable from
-here too for callers of the earlier layout.
+The one resize of the package, `resize_pixels`, lives in `pixel_resize`.
 """
 
 import tensorflow as tf
@@ -17,7 +16,6 @@ from kerasvision.io.graph_bytes import read_bytes
 from kerasvision.io.graph_orientation import apply_orientation, jpeg_orientation
 from kerasvision.io.graph_png_colour_key import with_colour_key_alpha
 from kerasvision.io.graph_pixels import png_samples_to_8_bits, to_channels
-from kerasvision.io.pixel_resize import resize_pixels  # noqa: F401 - the earlier home
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _PNG_COLOUR_TYPE_OFFSET = 25  # signature (8), IHDR length and type (8), width, height, depth

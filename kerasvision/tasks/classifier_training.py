@@ -34,7 +34,8 @@ class TrainConfig:
 
 
 def load_training_data(data):
-    """(x_train, y_train, x_test, y_test, class_names) with images as uint8 (N, H, W, C)."""
+    """(x_train, y_train, x_test, y_test, class_names); images (N, H, W, C) in 0–255 (uint8
+    for Fashion-MNIST, float32 from a folder, as the shared preprocessor resized them)."""
     if data == "fashion_mnist":
         from kerasvision.data.fashion_mnist import CLASS_NAMES, load_fashion_mnist
 

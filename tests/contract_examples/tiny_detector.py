@@ -2,8 +2,9 @@
 
 Three stride-2 convolutions make an (H/8, W/8) feature map; at each position a 1x1 head gives
 class logits (sigmoid per class, no background class) and one box's deltas against a square
-anchor. Training matches anchors to boxes by IoU (anchor_matching.py) and minimises binary
-cross-entropy plus Huber loss on the deltas of matched anchors; inference decodes the deltas
+anchor. It is assembled from the package's detection parts (AnchorGenerator, BoxCoder,
+BoxMatcher in kerasvision/models/detection/). Training matches anchors to boxes by IoU and
+minimises binary cross-entropy plus Huber loss on the deltas of matched anchors; inference decodes the deltas
 and runs per-class non-max suppression inside the graph, so `predict` and the SavedModel
 export return the detection dict of `kerasvision.models.contracts.detection`.
 """
@@ -14,9 +15,14 @@ import tensorflow as tf
 import keras
 from keras import ops
 
-from .anchor_matching import decode, encode, grid_anchors, match
+from kerasvision.models.detection.anchor_generator import AnchorGenerator
+from kerasvision.models.detection.box_coder import BoxCoder
+from kerasvision.models.detection.box_matcher import BoxMatcher
 
 STRIDE = 8
+# RetinaNet's thresholds: IoU above 0.5 matches, below 0.4 is background, between is ignored.
+MATCHER = BoxMatcher(positive_iou=0.5, negative_iou=0.4, allow_low_quality=False)
+CODER = BoxCoder()
 
 
 @keras.saving.register_keras_serializable(package="ContractExamples")
@@ -45,7 +51,9 @@ class TinyDetector(keras.Model):
         self.max_detections = int(max_detections)
         self.iou_threshold = float(iou_threshold)
         self.score_threshold = float(score_threshold)
-        self.anchors = grid_anchors(*self.image_shape[:2], STRIDE, self.anchor_size)
+        self.anchors = np.asarray(AnchorGenerator(
+            sizes=(self.anchor_size,), aspect_ratios=(1.0,), strides=(STRIDE,)).anchors(
+                self.image_shape[:2]))
         self.stem = [keras.layers.Conv2D(self.filters, 3, strides=2, padding="same",
                                          activation="relu", name=f"stem_conv{i}")
                      for i in range(3)]
@@ -71,7 +79,7 @@ class TinyDetector(keras.Model):
 
     def detections(self, raw):
         """Decoded, suppressed and -1-padded detections from raw outputs."""
-        boxes = decode(ops.convert_to_tensor(self.anchors), raw["box_deltas"])
+        boxes = CODER.decode(raw["box_deltas"], ops.convert_to_tensor(self.anchors))
         scores = ops.sigmoid(raw["class_logits"])
         # The kernel reads boxes as yxyx, but IoU is symmetric in x and y and clip_boxes=False
         # returns the coordinates untouched, so xyxy boxes go through as they are.
@@ -97,7 +105,12 @@ class TinyDetector(keras.Model):
         boxes = ops.convert_to_tensor(y["boxes"], "float32")
         classes = ops.convert_to_tensor(y["classes"], "float32")
         anchors = ops.convert_to_tensor(self.anchors)
-        matched_boxes, matched_classes, positive, negative = match(anchors, boxes, classes)
+        matched, labels = MATCHER(anchors, boxes, gt_mask=classes >= 0)
+        index = ops.maximum(matched, 0)[..., None]  # -1 (no real box) only where negative
+        matched_boxes = ops.take_along_axis(boxes, index, axis=1)
+        matched_classes = ops.cast(ops.take_along_axis(classes, index[..., 0], axis=1), "int32")
+        positive = ops.cast(labels == BoxMatcher.POSITIVE, "float32")
+        negative = ops.cast(labels == BoxMatcher.NEGATIVE, "float32")
         class_targets = ops.one_hot(matched_classes, self.num_classes) * positive[..., None]
         cross_entropy = ops.binary_crossentropy(class_targets, y_pred["class_logits"],
                                                 from_logits=True)
@@ -105,7 +118,7 @@ class TinyDetector(keras.Model):
         # Means over the anchors each term is about (all counted ones; matched ones).
         class_loss = ops.sum(cross_entropy * counted[..., None]) / ops.maximum(
             ops.sum(counted) * self.num_classes, 1.0)
-        error = ops.abs(encode(anchors[None], matched_boxes) - y_pred["box_deltas"])
+        error = ops.abs(CODER.encode(matched_boxes, anchors[None]) - y_pred["box_deltas"])
         huber = ops.where(error < 1.0, 0.5 * error ** 2, error - 0.5)
         box_loss = ops.sum(huber * positive[..., None]) / ops.maximum(ops.sum(positive), 1.0)
         return class_loss + box_loss + sum(self.losses)
