@@ -23,3 +23,4 @@ from kerasvision.layers.imagenet_preprocessing import ImageNetPreprocessing  # n
 from kerasvision.layers.horizontal_flip import HorizontalFlip  # noqa: F401
 from kerasvision.layers.roi_pooling import RoIPooling  # noqa: F401
 from kerasvision.layers.roi_align import RoIAlign  # noqa: F401
+from kerasvision.layers.l2_normalization import L2Normalization  # noqa: F401

@@ -14,3 +14,4 @@ from kerasvision.models.classification import googlenet  # noqa: F401
 from kerasvision.models.classification import resnet  # noqa: F401
 from kerasvision.models.classification import resnet_cifar  # noqa: F401
 from kerasvision.models.classification import densenet  # noqa: F401
+from kerasvision.models.detection import ssd  # noqa: F401
