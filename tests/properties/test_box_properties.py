@@ -1,4 +1,5 @@
-"""Hypothesis properties of the keras-cv adapter: box formats, IoU, NMS, anchor coding."""
+"""Hypothesis properties of the keras-cv adapter (box formats, IoU, NMS, anchors) and of the
+package's BoxCoder (anchor coding)."""
 
 import numpy as np
 import pytest
@@ -6,6 +7,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from kerasvision.models.detection import keras_cv_adapter as kca
+from kerasvision.models.detection.box_coder import BoxCoder
 
 EXAMPLES = settings(max_examples=150, deadline=None)
 IMAGE_SHAPE = (120, 160)  # height, width: boxes below lie inside it
@@ -121,23 +123,30 @@ def test_nms_edge_cases():
         kca.non_max_suppression(boxes, [0.5, 0.9])
 
 
+# Sides of at least 4 px in a 160 px wide image: side ratios stay under 40, below BoxCoder's
+# decode clamp exp(BBOX_XFORM_CLIP) = 1000/16 = 62.5, so decoding can invert encoding.
 @EXAMPLES
-@given(anchors=xyxy_boxes(min_boxes=4, max_boxes=4, min_side=1.0),
-       boxes=xyxy_boxes(min_boxes=4, max_boxes=4, min_side=1.0),
-       variance=st.sampled_from([None, (0.1, 0.1, 0.2, 0.2), (1.0, 1.0, 1.0, 1.0)]),
-       fmt=st.sampled_from(["xyxy", "yxyx", "xywh", "center_xywh"]))
-def test_anchor_encoding_round_trips(anchors, boxes, variance, fmt):
+@given(anchors=xyxy_boxes(min_boxes=4, max_boxes=4, min_side=4.0),
+       boxes=xyxy_boxes(min_boxes=4, max_boxes=4, min_side=4.0),
+       weights=st.sampled_from([(10.0, 10.0, 5.0, 5.0), (1.0, 1.0, 1.0, 1.0)]),
+       fmt=st.sampled_from(["xyxy", "yxyx"]))
+def test_box_coder_round_trips(anchors, boxes, weights, fmt):
     anchors_in = kca.convert_box_format(anchors, "xyxy", fmt)
     boxes_in = kca.convert_box_format(boxes, "xyxy", fmt)
-    deltas = kca.encode_boxes_to_deltas(anchors_in, boxes_in, fmt, fmt, variance)
+    coder = BoxCoder(weights=weights, bounding_box_format=fmt)
+    deltas = np.asarray(coder.encode(boxes_in, anchors_in))
     assert deltas.shape == (4, 4) and np.all(np.isfinite(deltas))
-    decoded = kca.decode_deltas_to_boxes(anchors_in, deltas, fmt, fmt, variance)
+    decoded = np.asarray(coder.decode(deltas, anchors_in))
     np.testing.assert_allclose(decoded, boxes_in, atol=2e-3, rtol=1e-4)
 
 
-def test_a_box_equal_to_its_anchor_encodes_to_zero():
-    anchors = np.array([[0, 0, 8, 8], [10, 20, 30, 60]], np.float32)
-    np.testing.assert_allclose(kca.encode_boxes_to_deltas(anchors, anchors), 0, atol=1e-6)
+@EXAMPLES
+@given(anchors=xyxy_boxes(min_boxes=1, max_boxes=8, min_side=0.5),
+       fmt=st.sampled_from(["xyxy", "yxyx"]))
+def test_a_box_equal_to_its_anchor_encodes_to_zero(anchors, fmt):
+    anchors = kca.convert_box_format(anchors, "xyxy", fmt)
+    deltas = BoxCoder(bounding_box_format=fmt).encode(anchors, anchors)
+    np.testing.assert_allclose(np.asarray(deltas), 0, atol=1e-5)
 
 
 @settings(max_examples=30, deadline=None)

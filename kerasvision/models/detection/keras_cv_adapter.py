@@ -1,9 +1,14 @@
-"""The one module through which kerasvision uses keras-cv (boxes, IoU, NMS, anchors).
+"""The one module through which kerasvision uses keras-cv (box formats, IoU, NMS, anchors).
 
-keras-cv's API has moved between releases (0.9.0 keeps the anchor encoders private, as
-`keras_cv.src.bounding_box._encode_box_to_deltas`); keeping every call here means that the
-day it breaks, this file is the only one that changes. keras_cv is imported inside each
-function because importing it takes seconds, and `kerasvision --help` must stay instant.
+Only keras-cv's public API is used here (`keras_cv.bounding_box`, `keras_cv.layers`),
+never names from its private `src` package, which may move in any release
+(tests/test_import_layers.py checks that the package never mentions them). Keeping every
+call here means that the day keras-cv's API changes, this file is the only one that
+changes. keras_cv is imported inside each function because importing it takes seconds, and
+`kerasvision --help` must stay instant.
+
+Box regression deltas are not here: keras-cv 0.9.0 keeps its anchor encoders private, so
+the package has its own, `kerasvision.models.detection.box_coder.BoxCoder` (graph ops).
 
 Box formats are keras-cv's names: "xyxy", "yxyx", "xywh", "center_xywh", "center_yxhw",
 "rel_xyxy", "rel_yxyx", "rel_xywh" (the relative ones need `image_shape`).
@@ -63,35 +68,6 @@ def non_max_suppression(boxes, scores, iou_threshold=0.5, max_output=None,
         yxyx, scores, max_output_size=len(boxes) if max_output is None else max_output,
         iou_threshold=iou_threshold, score_threshold=score_threshold)
     return kept.numpy().astype(np.int64)
-
-
-def encode_boxes_to_deltas(anchors, boxes, anchor_format="xyxy", box_format="xyxy",
-                           variance=None, image_shape=None):
-    """Regression targets (dy, dx, log dh, log dw) of `boxes` against `anchors`
-    (Girshick et al., Fast R-CNN 2015, eq. 6-9 of the R-CNN appendix), each divided by
-    `variance` when given (SSD's "variance" trick)."""
-    from keras_cv.src.bounding_box import _encode_box_to_deltas
-
-    deltas = _encode_box_to_deltas(
-        np.asarray(anchors, np.float32), np.asarray(boxes, np.float32),
-        anchor_format=anchor_format, box_format=box_format,
-        variance=None if variance is None else list(variance),
-        image_shape=_image_shape(image_shape))
-    return np.asarray(deltas)
-
-
-def decode_deltas_to_boxes(anchors, deltas, anchor_format="xyxy", box_format="xyxy",
-                           variance=None, image_shape=None):
-    """Boxes in `box_format` from regression `deltas` against `anchors`; inverse of
-    `encode_boxes_to_deltas`."""
-    from keras_cv.src.bounding_box import _decode_deltas_to_boxes
-
-    boxes = _decode_deltas_to_boxes(
-        np.asarray(anchors, np.float32), np.asarray(deltas, np.float32),
-        anchor_format=anchor_format, box_format=box_format,
-        variance=None if variance is None else list(variance),
-        image_shape=_image_shape(image_shape))
-    return np.asarray(boxes)
 
 
 def anchor_boxes(image_shape, sizes, strides, scales=(1.0,), aspect_ratios=(1.0,),
