@@ -15,3 +15,13 @@ from kerasvision.models.classification import resnet  # noqa: F401
 from kerasvision.models.classification import resnet_cifar  # noqa: F401
 from kerasvision.models.classification import densenet  # noqa: F401
 from kerasvision.models.detection import ssd  # noqa: F401
+from kerasvision.models.segmentation import frrn  # noqa: F401
+from kerasvision.models.segmentation import fc_densenet  # noqa: F401
+from kerasvision.models.detection import backbone_ssd  # noqa: F401
+from kerasvision.models.detection import sliding_window  # noqa: F401
+from kerasvision.models.detection import rcnn  # noqa: F401
+from kerasvision.models.segmentation import fcn  # noqa: F401
+from kerasvision.models.segmentation import dilated_context  # noqa: F401
+from kerasvision.models.segmentation import deconvnet  # noqa: F401
+from kerasvision.models.segmentation import segnet  # noqa: F401
+from kerasvision.models.segmentation import unet  # noqa: F401

@@ -1,11 +1,12 @@
-"""Applications: a `Task` base and its subclasses (ImageClassifier today; ObjectDetector and
-ImageSegmenter stand on the same base), plus the SavedModel-backed classifier.
+"""Applications: a `Task` base and its subclasses (ImageClassifier, ObjectDetector), plus the
+SavedModel-backed classifier.
 
     from kerasvision.tasks import ImageClassifier
 """
 
 _LAZY = {  # importing kerasvision.tasks must not load TensorFlow
     "ImageClassifier": "kerasvision.tasks.image_classifier",
+    "ObjectDetector": "kerasvision.tasks.object_detector",
     "ImagePreprocessor": "kerasvision.io.image_preprocessor",
     "SavedModelClassifier": "kerasvision.tasks.saved_model_classifier",
     "Task": "kerasvision.tasks.task",

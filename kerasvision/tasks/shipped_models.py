@@ -7,6 +7,7 @@ A plain `pip install .` carries the repository's `saved_models/` as the package 
 from pathlib import Path
 
 DEFAULT_CLASSIFIER = "fashion_mnist_classifier"
+DEFAULT_DETECTOR = "fashion_scenes_detector"
 
 
 def shipped_model_dir(name):

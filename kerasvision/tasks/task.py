@@ -27,12 +27,17 @@ METADATA_ENTRY = "kerasvision.json"
 METADATA_FORMAT = 1
 
 _TASK_CLASSES = {}
+# Where each task's class lives, imported on first use (TensorFlow-free until a model loads).
+_TASK_MODULES = {"classification": "kerasvision.tasks.image_classifier",
+                 "detection": "kerasvision.tasks.object_detector"}
 
 
 def task_class(task):
     """The Task subclass for a task kind ("classification", ...)."""
-    if task == "classification" and task not in _TASK_CLASSES:
-        import kerasvision.tasks.image_classifier  # noqa: F401 - registers itself
+    if task not in _TASK_CLASSES and task in _TASK_MODULES:
+        import importlib
+
+        importlib.import_module(_TASK_MODULES[task])  # the module registers its class
     if task not in _TASK_CLASSES:
         raise ValueError(f"no application for task {task!r} (have: {', '.join(_TASK_CLASSES)})")
     return _TASK_CLASSES[task]

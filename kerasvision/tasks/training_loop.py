@@ -147,10 +147,12 @@ def remove_partial_files(directory):
             leftover.unlink()
 
 
-def resumable_fit(model, train, epochs, workdir, validation=None, progress=1, callbacks=()):
+def resumable_fit(model, train, epochs, workdir, validation=None, progress=1, callbacks=(),
+                  **fit_kwargs):
     """`model.fit` that resumes after a kill; returns (history, minutes of all runs so far).
 
-    Writes `last.keras`, `history.csv`, `epoch_seconds.csv`, `logs/` (TensorBoard) and
+    `fit_kwargs` go to `model.fit` (e.g. `steps_per_epoch` for a repeated dataset). Writes
+    `last.keras`, `history.csv`, `epoch_seconds.csv`, `logs/` (TensorBoard) and
     `backup/` under `workdir` (see `run_directory` for multi-worker runs).
     """
     directory = run_directory(workdir)
@@ -170,5 +172,5 @@ def resumable_fit(model, train, epochs, workdir, validation=None, progress=1, ca
         keras.callbacks.BackupAndRestore(str(directory / "backup"), double_checkpoint=True),
     ]
     history = model.fit(train, epochs=epochs, validation_data=validation,
-                        callbacks=all_callbacks, verbose=progress)
+                        callbacks=all_callbacks, verbose=progress, **fit_kwargs)
     return history, timer.total_minutes()
