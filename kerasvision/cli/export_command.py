@@ -17,6 +17,9 @@ import click
 def export(ctx, model, output, version, weights, trust_model, top_k, no_warmup):
     """Export MODEL (a .keras file, or a registry name) for TensorFlow Serving.
 
+    A classifier's signature returns scores, classes and labels; a detector's returns the TF
+    Object Detection API's detection_boxes/scores/classes and num_detections.
+
     \b
     Serve it:  docker run -p 8501:8501 -v "$PWD/BASE:/models/NAME" \\
                  -e MODEL_NAME=NAME tensorflow/serving
@@ -24,8 +27,17 @@ def export(ctx, model, output, version, weights, trust_model, top_k, no_warmup):
     from kerasvision.cli.quiet_tensorflow import import_tensorflow
 
     import_tensorflow(debug=ctx.obj.get("debug", False))
-    from kerasvision.tasks.classifier_sources import load_classifier
+    from kerasvision.tasks.task import Task, read_task_metadata
 
+    task = (read_task_metadata(model) or {}).get("task") if model.endswith(".keras") else None
+    if task not in (None, "classification"):
+        # Detectors (and later segmenters): the task in the file decides the outputs.
+        path = Task.load(model, trust_model).export(output, version=version,
+                                                    warmup=not no_warmup)
+        click.echo(str(path))
+        return
+
+    from kerasvision.tasks.classifier_sources import load_classifier
     from kerasvision.tasks.saved_model_classifier import SavedModelClassifier
 
     classifier = load_classifier(model, weights, trust_model)

@@ -20,6 +20,8 @@ COMMANDS = {
              "Per-layer table: shapes, parameters, receptive field, MACs."),
     "classify": ("kerasvision.cli.classify_command", "classify",
                  "Classify images with the shipped model or your own."),
+    "detect": ("kerasvision.cli.detect_command", "detect",
+               "Detect objects in images with the shipped detector or your own."),
     "export": ("kerasvision.cli.export_command", "export",
                "Export a model as a TF Serving SavedModel version."),
     "train": ("kerasvision.cli.train_command", "train",

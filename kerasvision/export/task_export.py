@@ -14,7 +14,8 @@ Both return the task's named outputs (`Task.serving_outputs`; a classifier's are
 is one tensor): send one image per request, or split a failed batch.
 
 Inside the version directory: `assets/labels.txt` (class names), `assets/kerasvision.json`
-(the task's metadata) and, with tensorflow-serving-api installed,
+(the task's metadata), the task's own `serving_assets` (a detector's OD-API
+`label_map.pbtxt`) and, with tensorflow-serving-api installed,
 `assets.extra/tf_serving_warmup_requests`.
 """
 
@@ -89,6 +90,8 @@ def export_task(task, base, version=None, model_name=None, warmup=True, **option
         (tmp / "assets").mkdir(exist_ok=True)
         (tmp / "assets" / LABELS_FILE).write_text("\n".join(map(str, task.class_names)) + "\n")
         (tmp / "assets" / METADATA_FILE).write_text(json.dumps(task.metadata(), indent=2))
+        for name, text in task.serving_assets().items():
+            (tmp / "assets" / name).write_text(text)
         if warmup and serving_api_available():
             write_warmup_requests(tmp, model_name, "serving_default",
                                   [{"image_bytes": np.array([sample])},

@@ -19,9 +19,10 @@ class FileResult:
     path: str
     predictions: object = None
     error: str = None
+    image: object = None  # the decoded image, when asked for (e.g. to draw on)
 
 
-def predict_files(paths, preprocessor, predict_batch, batch_size=64):
+def predict_files(paths, preprocessor, predict_batch, batch_size=64, keep_images=False):
     """Yield a FileResult per image file under `paths`, in the order they are found.
 
     Args:
@@ -29,12 +30,14 @@ def predict_files(paths, preprocessor, predict_batch, batch_size=64):
         preprocessor: the task's ImagePreprocessor (decides channels and reads the files).
         predict_batch: callable(list of uint8 (H, W, C) arrays) -> list of answers.
         batch_size: how many decoded images are held before `predict_batch` runs.
+        keep_images: attach each decoded image to its FileResult (`image`).
     """
     batch = []
 
     def flush():
         answers = predict_batch([image for _, image in batch])
-        results = [FileResult(path, answer) for (path, _), answer in zip(batch, answers)]
+        results = [FileResult(path, answer, image=image if keep_images else None)
+                   for (path, image), answer in zip(batch, answers)]
         batch.clear()
         return results
 

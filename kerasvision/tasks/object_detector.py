@@ -84,9 +84,10 @@ class ObjectDetector(Task):
         """Detections for each image array (any size, 0–255)."""
         return super().predict(images, batch_size, threshold=threshold)
 
-    def predict_files(self, paths, threshold=DEFAULT_THRESHOLD, batch_size=16):
+    def predict_files(self, paths, threshold=DEFAULT_THRESHOLD, batch_size=16,
+                      keep_images=False):
         """Detect in image files and folders; yields a FileResult per file, errors included."""
-        return super().predict_files(paths, batch_size, threshold=threshold)
+        return super().predict_files(paths, batch_size, keep_images, threshold=threshold)
 
     def serving_outputs(self, outputs, original_sizes, threshold=0.0):
         """The TF Object Detection API's outputs (its exporter's names, types and conventions).
@@ -118,6 +119,14 @@ class ObjectDetector(Task):
                 "detection_classes": tf.where(valid, tf.cast(classes + 1, tf.float32), 0.0),
                 "num_detections": tf.cast(count, tf.float32),
                 "detection_labels": tf.where(valid, labels, "")}
+
+    def serving_assets(self):
+        """`label_map.pbtxt` as the TF Object Detection API writes it (ids from 1)."""
+        items = []
+        for i, name in enumerate(self.class_names, start=1):
+            quoted = str(name).replace("\\", "\\\\").replace('"', '\\"')
+            items.append(f'item {{\n  id: {i}\n  name: "{quoted}"\n  display_name: "{quoted}"\n}}\n')
+        return {"label_map.pbtxt": "".join(items)}
 
     # ---- evaluation ---------------------------------------------------------------------
     def evaluate(self, images, boxes, classes, batch_size=16):

@@ -59,6 +59,7 @@ def load_keras_model(path, trust_model=False):
     import keras
 
     import kerasvision.layers  # noqa: F401 - registers our layers for deserialization
+    import kerasvision.models._families  # noqa: F401 - and our model classes (detectors)
 
     path = Path(path)
     if not path.is_file():
@@ -76,8 +77,11 @@ def load_keras_model(path, trust_model=False):
                              "kerasvision loads .keras files in safe mode only") from None
         raise ValueError(f"{path}: not a loadable Keras model ({exc})") from None
     except Exception as exc:  # noqa: BLE001 - a broken zip is one line for the user
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        # Keras appends whole configs to some messages: keep the line a person can read.
+        first = first if len(first) <= 200 else first[:200] + " ..."
         raise ValueError(f"{path}: not a loadable Keras model ({type(exc).__name__}: "
-                         f"{str(exc).splitlines()[0] if str(exc) else ''})") from None
+                         f"{first})") from None
 
 
 def save_model_atomically(model, path, metadata=None):
@@ -144,6 +148,10 @@ class Task(abc.ABC):
     def serving_outputs(self, outputs, original_sizes, **options):
         """Model outputs -> the SavedModel's named outputs (graph ops, original sizes known)."""
 
+    def serving_assets(self):
+        """Extra files for the export's `assets/` folder, `{name: text}` (none by default)."""
+        return {}
+
     @abc.abstractmethod
     def evaluate(self, *args, **kwargs):
         """The task's evaluation report (a dict of metrics)."""
@@ -207,14 +215,15 @@ class Task(abc.ABC):
         outputs = self.model.predict(preprocessed.pixels, batch_size=batch_size, verbose=0)
         return self.decode(outputs, preprocessed, **options)
 
-    def predict_files(self, paths, batch_size=64, **options):
+    def predict_files(self, paths, batch_size=64, keep_images=False, **options):
         """Answers for image files and folders: a `FileResult` per file, errors included.
 
         A bad file is a FileResult with `error` (one line naming it); the rest still run.
+        `keep_images` attaches each decoded image to its result (to draw on).
         """
         yield from predict_files(paths, self.preprocessor,
                                  lambda images: self.predict(images, batch_size=batch_size, **options),
-                                 batch_size)
+                                 batch_size, keep_images)
 
     # ---- export -------------------------------------------------------------------------
     def export(self, base, version=None, warmup=True, **options):
