@@ -10,7 +10,7 @@ from kerasvision.models.segmentation.pixel_targets import class_indices, class_p
 
 @keras.saving.register_keras_serializable(package="kerasvision")
 class SoftDiceLoss(keras.losses.Loss):
-    """1 − mean over foreground classes c of (2 Σ p_c g_c + s) / (Σ p_c + Σ g_c + s), per image.
+    """1 − mean over foreground classes c of (2 Σ p_c g_c + s) / (Σ p_c + Σ g_c + s), by image.
 
     p_c is the predicted probability of class c at each pixel and g_c the one-hot target; the
     sums run over one image's pixels. Class 0, the background, is left out unless
