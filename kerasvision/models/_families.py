@@ -15,6 +15,7 @@ from kerasvision.models.classification import resnet  # noqa: F401
 from kerasvision.models.classification import resnet_cifar  # noqa: F401
 from kerasvision.models.classification import densenet  # noqa: F401
 from kerasvision.models.detection import ssd  # noqa: F401
+from kerasvision.models.detection import dssd  # noqa: F401
 from kerasvision.models.segmentation import frrn  # noqa: F401
 from kerasvision.models.segmentation import fc_densenet  # noqa: F401
 from kerasvision.models.detection import backbone_ssd  # noqa: F401
