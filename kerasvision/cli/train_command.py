@@ -1,5 +1,5 @@
-"""`kerasvision train classifier`: the Fashion-MNIST recipe's code, for any registered
-architecture and for folders of class sub-folders."""
+"""`kerasvision train classifier|detector`: the shipped models' recipes, for any registered
+architecture and for your own folders (class sub-folders; COCO detection files)."""
 
 import json
 import shlex
@@ -54,3 +54,46 @@ def classifier(ctx, data, model_name, epochs, batch_size, learning_rate, seed, d
         metrics = publish_classifier(workdir, output, command, x_test, y_test)
         result["published"] = {k: v for k, v in metrics.items() if k != "per_class"}
     click.echo(json.dumps(result, indent=2))
+
+
+@train.command()
+@click.option("--data", default="fashion_scenes", show_default=True,
+              help="fashion_scenes (generated), or a COCO detection JSON (images beside it).")
+@click.option("--minutes", default=40.0, show_default=True, type=click.FloatRange(min=0.01),
+              help="Training budget, in minutes of the whole machine (process CPU time over "
+                   "the cores), so other work on the machine does not eat it.")
+@click.option("--init-from", type=click.Path(dir_okay=False),
+              help="A classifier .keras file to start the base from (fine-tuning).")
+@click.option("--backbone", default="resnet18", show_default=True,
+              help="Registered classification architecture for the base.")
+@click.option("--width", default=0.5, show_default=True, type=float,
+              help="The base's width multiplier.")
+@click.option("--image-size", default=128, show_default=True, type=click.IntRange(min=32))
+@click.option("--batch-size", default=32, show_default=True, type=click.IntRange(min=1))
+@click.option("--learning-rate", default=1e-3, show_default=True, type=float)
+@click.option("--steps-per-epoch", default=125, show_default=True, type=click.IntRange(min=1))
+@click.option("--validation-scenes", default=500, show_default=True, type=click.IntRange(min=0),
+              help="Generated validation scenes scored at the end (fashion_scenes only).")
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--workdir", default="runs/detector", show_default=True,
+              help="Checkpoints, backups, logs (TensorBoard) and history.")
+@click.pass_context
+def detector(ctx, data, minutes, init_from, backbone, width, image_size, batch_size,
+             learning_rate, steps_per_epoch, validation_scenes, seed, workdir):
+    """Train an SSD object detector; progress on stderr, a JSON summary on stdout."""
+    from kerasvision.cli.quiet_tensorflow import import_tensorflow
+
+    import_tensorflow(debug=ctx.obj.get("debug", False))
+    from kerasvision.tasks.detector_training import DetectorTrainConfig, train_detector
+
+    config = DetectorTrainConfig(data=data, minutes=minutes, init_from=init_from,
+                                 backbone=backbone, width=width, image_size=image_size,
+                                 batch_size=batch_size, learning_rate=learning_rate, seed=seed,
+                                 steps_per_epoch=steps_per_epoch,
+                                 validation_scenes=validation_scenes, workdir=workdir)
+    _, summary = train_detector(config)
+    validation = summary.pop("validation", None)
+    if validation:
+        summary["validation"] = {k: validation[k] for k in ("mAP", "mAP50", "mAP75")}
+    summary.pop("class_names", None)
+    click.echo(json.dumps(summary, indent=2, default=float))
