@@ -21,6 +21,8 @@ from kerasvision.models.segmentation import fc_densenet  # noqa: F401
 from kerasvision.models.detection import backbone_ssd  # noqa: F401
 from kerasvision.models.detection import sliding_window  # noqa: F401
 from kerasvision.models.detection import rcnn  # noqa: F401
+from kerasvision.models.detection import fast_rcnn  # noqa: F401
+from kerasvision.models.detection import faster_rcnn  # noqa: F401
 from kerasvision.models.segmentation import fcn  # noqa: F401
 from kerasvision.models.segmentation import dilated_context  # noqa: F401
 from kerasvision.models.segmentation import deconvnet  # noqa: F401
