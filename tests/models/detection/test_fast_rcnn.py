@@ -12,6 +12,7 @@ from kerasvision.models import build, build_tiny
 from kerasvision.models.detection.box_matcher import pairwise_iou
 from kerasvision.models.detection.fast_rcnn import FastRCNN, pad_proposals
 from kerasvision.models.detection.fast_rcnn_head import (
+    FastRCNNHead,
     fast_rcnn_detections,
     fast_rcnn_loss,
     sample_rois,
@@ -48,6 +49,23 @@ def _jittered_truth(targets, num_rois, rng, scale=2.0):
         windows = windows[rng.permutation(len(windows))[:num_rois - len(jittered)]]
         rois.append(pad_proposals(np.concatenate([jittered, windows]), num_rois))
     return np.stack(rois).astype("float32")
+
+
+@pytest.mark.parametrize("roi_layer", ["pool", "align"])
+def test_head_outputs_class_scores_and_class_specific_deltas(roi_layer):
+    # §2: C + 1 softmax scores and 4 deltas for each of the C object classes; a padding RoI
+    # pools to zeros, so its outputs are the biases' alone.
+    head = FastRCNNHead(num_classes=3, pool_size=7, fc_units=8, roi_layer=roi_layer)
+    features = np.random.default_rng(0).normal(size=(2, 6, 6, 4)).astype("float32")
+    rois = np.array([[[0, 0, 48, 48], [-1, -1, -1, -1]], [[8, 16, 40, 30], [0, 0, 16, 16]]],
+                    "float32")
+    logits, deltas = head([features, rois])
+    assert logits.shape == (2, 2, 4) and deltas.shape == (2, 2, 3, 4)
+    assert head.roi.output_size == (7, 7) and head.fc6.kernel.shape == (7 * 7 * 4, 8)
+    relu_bias = np.maximum(np.asarray(head.fc6.bias), 0) @ np.asarray(head.fc7.kernel)
+    bias_logits = np.maximum(relu_bias + np.asarray(head.fc7.bias), 0) @ np.asarray(
+        head.class_scores.kernel) + np.asarray(head.class_scores.bias)
+    np.testing.assert_allclose(np.asarray(logits)[0, 1], bias_logits, rtol=1e-5, atol=1e-6)
 
 
 def test_roi_sample_is_a_quarter_foreground_with_background_iou_in_range():
