@@ -248,3 +248,34 @@ def test_context_padding_must_leave_room_for_the_region():
     with pytest.raises(ValueError, match="context_padding 4 leaves no room"):
         RCNN(keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Flatten()]), 1,
              proposals="sliding_windows", context_padding=4)
+
+
+def test_defaults_are_the_papers():
+    # §2.1: ~2,000 selective-search (fast) proposals, 227-pixel warps (AlexNet) with 16
+    # pixels of context (Appendix A); §2.3 / Appendix B: positives IoU >= 0.5, negatives
+    # < 0.3; Appendix C: regression pairs IoU >= 0.6, lambda = 1000.
+    detector = build("rcnn")
+    assert detector.num_classes == 20  # PASCAL VOC
+    assert detector.proposal_name == "selective_search_fast"
+    assert detector.feature_extractor.name == "rcnn_alexnet_features"
+    assert detector.settings == {
+        "max_proposals": 2000, "context_padding": 16, "positive_iou": 0.5,
+        "negative_iou": 0.3, "regression_iou": 0.6, "ridge_lambda": 1000.0, "nms_iou": 0.3,
+        "score_threshold": 0.05, "max_detections": 100, "batch_size": 64}
+    assert detector.input_size == 227
+
+
+def test_fit_takes_the_contracts_padded_targets():
+    keras.utils.set_random_seed(0)
+    detector = build("rcnn", num_classes=2, backbone="resnet20",
+                     backbone_kwargs={"depth": 8, "width": 0.25}, input_size=16,
+                     context_padding=2, proposals="sliding_windows", max_proposals=30)
+    rng = np.random.default_rng(1)
+    images, boxes, classes = zip(*[square_scene(rng, size=32) for _ in range(2)])
+    padded_boxes = np.full((2, 3, 4), -1.0, np.float32)
+    padded_classes = np.full((2, 3), -1.0, np.float32)
+    padded_boxes[:, :1], padded_classes[:, :1] = np.stack(boxes), np.stack(classes)
+    from_padded = detector.fit(np.stack(images), padded_boxes, padded_classes)
+    from_lists = detector.fit(images, boxes, classes)
+    assert from_padded == from_lists
+    assert from_lists["positives"] >= 2  # at least the two ground-truth boxes
