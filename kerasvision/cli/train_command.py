@@ -1,6 +1,7 @@
 """`kerasvision train classifier|detector`: the shipped models' recipes, for any registered
 architecture and for your own folders (class sub-folders; COCO detection files)."""
 
+import contextlib
 import json
 import shlex
 import sys
@@ -44,7 +45,8 @@ def classifier(ctx, data, model_name, epochs, batch_size, learning_rate, seed, d
     config = TrainConfig(model=model_name, data=data, epochs=epochs, batch_size=batch_size,
                          learning_rate=learning_rate, seed=seed, strategy=strategy,
                          augment=not no_augment, workdir=workdir, deterministic=deterministic)
-    _, summary = train_classifier(config, progress=2)
+    with contextlib.redirect_stdout(sys.stderr):  # Keras prints progress on stdout
+        _, summary = train_classifier(config, progress=2)
     result = {k: v for k, v in summary.items() if k != "class_names"}
     if output:
         from kerasvision.tasks.classifier_publishing import publish_classifier
@@ -91,7 +93,8 @@ def detector(ctx, data, minutes, init_from, backbone, width, image_size, batch_s
                                  batch_size=batch_size, learning_rate=learning_rate, seed=seed,
                                  steps_per_epoch=steps_per_epoch,
                                  validation_scenes=validation_scenes, workdir=workdir)
-    _, summary = train_detector(config)
+    with contextlib.redirect_stdout(sys.stderr):  # Keras prints progress on stdout
+        _, summary = train_detector(config)
     validation = summary.pop("validation", None)
     if validation:
         summary["validation"] = {k: validation[k] for k in ("mAP", "mAP50", "mAP75")}
