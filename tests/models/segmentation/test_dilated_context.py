@@ -30,16 +30,17 @@ def test_context_module_receptive_fields_and_widths_are_table_1s(variant):
     assert [module.get_layer(n).activation.__name__ for n in names] == ["relu"] * 7 + ["linear"]
 
 
-@pytest.mark.parametrize("variant", ["basic", "large"])
-def test_context_module_weight_count(variant):
+@pytest.mark.parametrize("variant,total_for_21", [("basic", 28_392), ("large", 6_803_139)])
+def test_context_module_parameter_count(variant, total_for_21):
     # Table 1's layout: seven 3×3 and one 1×1 layer. Basic: 7·9C² + C² = 64C² weights.
-    c = 5
+    c = 21
     widths = [c] + [w * c for w in TABLE_1_WIDTHS[variant]]
     taps = [9] * 7 + [1]
     weights = sum(t * a * b for t, a, b in zip(taps, widths, widths[1:]))
     if variant == "basic":
         assert weights == 64 * c * c
-    assert context_module(c, variant).count_params() == weights + sum(widths[1:])
+    # The counts for PASCAL VOC's 21 classes (docs/references.md).
+    assert context_module(c, variant).count_params() == weights + sum(widths[1:]) == total_for_21
 
 
 def test_basic_module_passes_its_input_through_at_initialisation():
