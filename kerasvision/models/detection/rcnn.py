@@ -131,10 +131,16 @@ class RCNN:
         self.max_detections = int(max_detections)
         self.batch_size = int(batch_size)
         d, c = self.feature_size, self.num_classes
-        self.classifier = tuple(np.asarray(a, np.float32) for a in (
-            classifier or (np.zeros((d, c + 1)), np.zeros(c + 1))))
-        self.regressors = tuple(np.asarray(a, np.float32) for a in (
-            regressors or (np.zeros((c, d, 4)), np.zeros((c, 4)))))
+        if classifier is None:
+            classifier = (np.zeros((d, c + 1)), np.zeros(c + 1))
+        if regressors is None:
+            regressors = (np.zeros((c, d, 4)), np.zeros((c, 4)))
+        self.classifier = tuple(np.asarray(a, np.float32) for a in classifier)
+        self.regressors = tuple(np.asarray(a, np.float32) for a in regressors)
+        shapes = [a.shape for a in (*self.classifier, *self.regressors)]
+        if shapes != [(d, c + 1), (c + 1,), (c, d, 4), (c, 4)]:
+            raise ValueError(f"linear parts of shapes {shapes} do not fit {d} features and "
+                             f"{c} classes")
 
     SETTINGS = ("max_proposals", "context_padding", "positive_iou", "negative_iou",
                 "regression_iou", "ridge_lambda", "nms_iou", "score_threshold",
