@@ -20,7 +20,15 @@ def read_history(csv_path):
         rows = [r for r in csv.DictReader(fh) if r.get("epoch", "").isdigit()]
     by_epoch = {int(r["epoch"]): r for r in rows}  # a resumed epoch replaces its partial twin
     keys = [k for k in rows[0] if k != "epoch"] if rows else []
-    return {k: [float(by_epoch[e][k]) for e in sorted(by_epoch)] for k in keys}
+    return {k: [_number(by_epoch[e][k]) for e in sorted(by_epoch)] for k in keys}
+
+
+def _number(text):
+    # CSVLogger writes "NA" for a key an epoch did not log (e.g. one added on resume).
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return float("nan")
 
 
 def write_text_atomically(path, text):
