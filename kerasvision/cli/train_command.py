@@ -60,7 +60,8 @@ def classifier(ctx, data, model_name, epochs, batch_size, learning_rate, seed, d
 
 @train.command()
 @click.option("--data", default="fashion_scenes", show_default=True,
-              help="fashion_scenes (generated), or a COCO detection JSON (images beside it).")
+              help="fashion_scenes (generated), a COCO detection JSON (images beside it), "
+                   "or a Pascal VOC folder (Annotations/, JPEGImages/).")
 @click.option("--minutes", default=40.0, show_default=True, type=click.FloatRange(min=0.01),
               help="Training budget, in minutes of the whole machine (process CPU time over "
                    "the cores), so other work on the machine does not eat it.")

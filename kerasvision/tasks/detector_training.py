@@ -4,7 +4,7 @@ detector's recipe and `kerasvision train detector`.
 The recipe: SSD heads on a registered backbone (`ssd`, models/detection/backbone_ssd.py),
 AdamW under a cosine learning rate over a time budget (tasks/time_budget.py: minutes of the
 whole machine, from the process's CPU time), fresh
-generated Fashion scenes every epoch with flips and scale jitter, or a COCO folder. With
+generated Fashion scenes every epoch with flips and scale jitter, or a COCO or VOC folder. With
 `init_from`, the base starts from a classifier's weights — the lecture's fine-tuning. The
 resumable loop (checkpoints, history, BackupAndRestore) is the tasks' shared one.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 
 @dataclass
 class DetectorTrainConfig:
-    data: str = "fashion_scenes"  # or a COCO annotations JSON
+    data: str = "fashion_scenes"  # or a COCO annotations JSON, or a VOC folder
     minutes: float = 40.0
     init_from: str = None  # a classifier .keras file to start the base from
     backbone: str = "resnet18"
@@ -57,10 +57,10 @@ def training_data(config, preprocessor):
                               seed=config.seed, augment=True, drop_remainder=True)
         data = data.map(lambda x, y: (x, {"boxes": y["boxes"], "classes": y["classes"]}))
         return data.repeat(), list(CLASS_NAMES)
-    from kerasvision.data.coco_detection_dataset import coco_detection_dataset
+    from kerasvision.data.detection_folder_dataset import detection_folder_dataset
 
-    data, names = coco_detection_dataset(config.data, preprocessor,
-                                         batch_size=config.batch_size, seed=config.seed)
+    data, names = detection_folder_dataset(config.data, preprocessor,
+                                           batch_size=config.batch_size, seed=config.seed)
     return data.repeat(), names
 
 
