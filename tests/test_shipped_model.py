@@ -93,4 +93,6 @@ def test_cli_default_model_classifies_the_examples(tmp_path):
     truth = {"ankle_boot": "Ankle boot", "bag": "Bag", "dress": "Dress", "pullover": "Pullover",
              "sneaker": "Sneaker", "trouser": "Trouser"}
     got = {os.path.basename(r["image"])[:-4]: r["predictions"][0]["label"] for r in results}
-    assert got == truth
+    # examples/scene.png is there for `kerasvision detect`; a classifier still answers for it.
+    assert set(got) == set(truth) | {"scene"}
+    assert {k: got[k] for k in truth} == truth
