@@ -7,6 +7,7 @@ SavedModel-backed classifier.
 _LAZY = {  # importing kerasvision.tasks must not load TensorFlow
     "ImageClassifier": "kerasvision.tasks.image_classifier",
     "ObjectDetector": "kerasvision.tasks.object_detector",
+    "ImageSegmenter": "kerasvision.tasks.image_segmenter",
     "ImagePreprocessor": "kerasvision.io.image_preprocessor",
     "SavedModelClassifier": "kerasvision.tasks.saved_model_classifier",
     "Task": "kerasvision.tasks.task",

@@ -68,7 +68,8 @@ def build_detector(config, class_count, classifier=None):
     """The `ssd` model of the config; with `classifier`, its base starts from it."""
     import keras
 
-    from kerasvision.models.detection.backbone_ssd import initialize_from_classifier, ssd
+    from kerasvision.models.classifier_initialization import initialize_from_classifier
+    from kerasvision.models.detection.backbone_ssd import ssd
 
     mean, std = normalisation_of(classifier) if classifier is not None else (0.5, 0.25)
     model = ssd(input_shape=(config.image_size, config.image_size, 3), num_classes=class_count,

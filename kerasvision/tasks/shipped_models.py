@@ -8,6 +8,7 @@ from pathlib import Path
 
 DEFAULT_CLASSIFIER = "fashion_mnist_classifier"
 DEFAULT_DETECTOR = "fashion_scenes_detector"
+DEFAULT_SEGMENTER = "fashion_scenes_segmenter"
 
 
 def shipped_model_dir(name):

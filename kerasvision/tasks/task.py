@@ -29,7 +29,8 @@ METADATA_FORMAT = 1
 _TASK_CLASSES = {}
 # Where each task's class lives, imported on first use (TensorFlow-free until a model loads).
 _TASK_MODULES = {"classification": "kerasvision.tasks.image_classifier",
-                 "detection": "kerasvision.tasks.object_detector"}
+                 "detection": "kerasvision.tasks.object_detector",
+                 "segmentation": "kerasvision.tasks.image_segmenter"}
 
 
 def task_class(task):

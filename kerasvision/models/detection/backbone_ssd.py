@@ -8,23 +8,18 @@ classifiers do), takes the named feature levels of `build_backbone(backbone)` an
 gets its own default boxes. Default boxes grow geometrically from `min_size` by 2 per level,
 with the SSD extra box √(s_k·s_{k+1}), so small items meet boxes of their size on the finest map.
 
-`initialize_from_classifier(model, classifier)` copies a classifier's weights into the base:
-the lecture's fine-tuning (pre-train on classification, replace the head, train for the task).
-A grey classifier's first convolution is inflated to RGB by the luminance weights, so the
-copied base gives exactly the classifier's features on grey images.
+`initialize_from_classifier(model, classifier)` (models/classifier_initialization.py, shared
+with the segmenters) copies a classifier's weights into the base: the lecture's fine-tuning.
 """
-
-import numpy as np
 
 import keras
 from keras import layers
 
 from kerasvision.models.backbone import build_backbone
+# Shared with the segmenters (it moved there); kept importable from here for existing users.
+from kerasvision.models.classifier_initialization import initialize_from_classifier  # noqa: F401
 from kerasvision.models.detection.single_shot_detector import SingleShotDetector
 from kerasvision.registry import register_model
-
-# ITU-R BT.601 luma, as PIL's "L" conversion and tf.image.rgb_to_grayscale use.
-LUMINANCE = (0.299, 0.587, 0.114)
 
 
 def backbone_ssd_features(backbone, levels, image_shape, extra_levels=1, extra_channels=128,
@@ -78,37 +73,3 @@ def ssd(input_shape=(128, 128, 3), num_classes=10, backbone="resnet18",
     return SingleShotDetector(features, num_classes, min_sizes, max_sizes,
                               [tuple(aspect_ratios)] * maps, steps,
                               max_detections=max_detections, name="ssd", **kwargs)
-
-
-def initialize_from_classifier(detector, classifier):
-    """Copy `classifier`'s weights into `detector`'s base, layer by layer name.
-
-    Layers whose names and weight shapes match are copied; a convolution whose kernel takes 1
-    input channel in the classifier and 3 here is inflated by the luminance weights. Returns
-    the names of the layers copied (the rest keep their initialisation).
-    """
-    features = detector.feature_extractor
-    theirs = {layer.name: layer for layer in classifier.layers}
-    copied = []
-    for layer in features.layers:
-        source = theirs.get(layer.name)
-        if source is None or not layer.weights or isinstance(layer, keras.Model):
-            continue
-        weights = source.get_weights()
-        mine = layer.get_weights()
-        if len(weights) != len(mine):
-            continue
-        converted = []
-        for want, have in zip(mine, weights):
-            if want.shape == have.shape:
-                converted.append(have)
-            elif want.ndim == 4 and have.shape[2] == 1 and want.shape[2] == 3 \
-                    and want.shape[:2] + want.shape[3:] == have.shape[:2] + have.shape[3:]:
-                converted.append(have * np.asarray(LUMINANCE, have.dtype)[None, None, :, None])
-            else:
-                converted = None
-                break
-        if converted is not None:
-            layer.set_weights(converted)
-            copied.append(layer.name)
-    return copied
