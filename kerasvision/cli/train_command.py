@@ -1,5 +1,5 @@
-"""`kerasvision train classifier|detector`: the shipped models' recipes, for any registered
-architecture and for your own folders (class sub-folders; COCO detection files)."""
+"""`kerasvision train classifier|detector|segmenter`: the shipped models' recipes, for any
+registered architecture and for your own folders (class sub-folders; COCO detection files)."""
 
 import contextlib
 import json
@@ -99,5 +99,52 @@ def detector(ctx, data, minutes, init_from, backbone, width, image_size, batch_s
     validation = summary.pop("validation", None)
     if validation:
         summary["validation"] = {k: validation[k] for k in ("mAP", "mAP50", "mAP75")}
+    summary.pop("class_names", None)
+    click.echo(json.dumps(summary, indent=2, default=float))
+
+
+@train.command()
+@click.option("--minutes", default=40.0, show_default=True, type=click.FloatRange(min=0.01),
+              help="Training budget, in minutes of the whole machine (process CPU time over "
+                   "the cores), so other work on the machine does not eat it.")
+@click.option("--init-from", type=click.Path(dir_okay=False),
+              help="A classifier .keras file to start the base from (fine-tuning).")
+@click.option("--backbone", default="resnet18", show_default=True,
+              help="Registered classification architecture for the base.")
+@click.option("--width", default=0.5, show_default=True, type=float,
+              help="The base's width multiplier.")
+@click.option("--decoder-channels", default=64, show_default=True, type=click.IntRange(min=1),
+              help="Width of the top-down decoder.")
+@click.option("--image-size", default=128, show_default=True, type=click.IntRange(min=32))
+@click.option("--batch-size", default=16, show_default=True, type=click.IntRange(min=1))
+@click.option("--learning-rate", default=1e-3, show_default=True, type=float)
+@click.option("--steps-per-epoch", default=300, show_default=True, type=click.IntRange(min=1))
+@click.option("--validation-scenes", default=500, show_default=True, type=click.IntRange(min=0),
+              help="Generated validation scenes scored (mean IoU) at the end.")
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--workdir", default="runs/segmenter", show_default=True,
+              help="Checkpoints, backups, logs (TensorBoard) and history.")
+@click.pass_context
+def segmenter(ctx, minutes, init_from, backbone, width, decoder_channels, image_size,
+              batch_size, learning_rate, steps_per_epoch, validation_scenes, seed, workdir):
+    """Train a semantic segmenter on generated Fashion scenes; progress on stderr, a JSON
+    summary on stdout."""
+    from kerasvision.cli.quiet_tensorflow import import_tensorflow
+
+    import_tensorflow(debug=ctx.obj.get("debug", False))
+    from kerasvision.tasks.segmenter_training import SegmenterTrainConfig, train_segmenter
+
+    config = SegmenterTrainConfig(minutes=minutes, init_from=init_from, backbone=backbone,
+                                  width=width, decoder_channels=decoder_channels,
+                                  image_size=image_size, batch_size=batch_size,
+                                  learning_rate=learning_rate, seed=seed,
+                                  steps_per_epoch=steps_per_epoch,
+                                  validation_scenes=validation_scenes, workdir=workdir)
+    with contextlib.redirect_stdout(sys.stderr):  # Keras prints progress on stdout
+        _, summary = train_segmenter(config)
+    validation = summary.pop("validation", None)
+    if validation:
+        summary["validation"] = {k: validation[k]
+                                 for k in ("mean_iou", "pixel_accuracy", "per_class_iou")}
     summary.pop("class_names", None)
     click.echo(json.dumps(summary, indent=2, default=float))

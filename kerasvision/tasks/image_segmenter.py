@@ -45,6 +45,14 @@ def class_fractions(class_map, class_names):
             for i in present]
 
 
+def _colour_channels(image):
+    """An image's grey or RGB channels, for the CRF's appearance kernel (alpha dropped)."""
+    image = np.asarray(image)
+    if image.ndim == 3 and image.shape[-1] in (2, 4):
+        return image[..., :image.shape[-1] - 1]
+    return image
+
+
 class ImageSegmenter(Task):
     """A segmentation model (pixels 0–255 -> per-pixel class scores) plus class names and
     letterboxing; class 0 is the background."""
@@ -104,13 +112,32 @@ class ImageSegmenter(Task):
                 answers.append(class_map)
         return answers
 
-    def predict(self, images, with_scores=False, batch_size=16):
-        """Class maps (and scores on request) for image arrays of any sizes (0–255)."""
-        return super().predict(images, batch_size, with_scores=with_scores)
+    def predict(self, images, with_scores=False, batch_size=16, crf=False):
+        """Class maps (and scores on request) for image arrays of any sizes (0–255).
 
-    def predict_files(self, paths, with_scores=False, batch_size=16, keep_images=False):
+        With `crf`, each image's scores (at its original size) are refined by mean-field
+        inference in a dense CRF on the image's colours (models/segmentation/dense_crf.py,
+        Krähenbühl & Koltun, NIPS 2011), so boundaries follow the image's edges rather than
+        the model's coarse, upsampled ones; the class map is then the refined argmax and the
+        scores the refined probabilities. It needs the optional `crf` extra (pydensecrf).
+        """
+        answers = super().predict(images, batch_size, with_scores=with_scores or crf)
+        if not crf:
+            return answers
+        from kerasvision.models.segmentation.dense_crf import dense_crf
+
+        refined = []
+        for image, (_, scores) in zip(images, answers):
+            probabilities = dense_crf(_colour_channels(image), scores)
+            class_map = probabilities.argmax(-1).astype(np.int32)
+            refined.append((class_map, probabilities) if with_scores else class_map)
+        return refined
+
+    def predict_files(self, paths, with_scores=False, batch_size=16, keep_images=False,
+                      crf=False):
         """Segment image files and folders; yields a FileResult per file, errors included."""
-        return super().predict_files(paths, batch_size, keep_images, with_scores=with_scores)
+        return super().predict_files(paths, batch_size, keep_images, with_scores=with_scores,
+                                     crf=crf)
 
     def serving_outputs(self, outputs, original_sizes, include_scores=True):
         """`class_map`, `scores` and `original_size` for TF Serving (rectangular tensors).

@@ -78,6 +78,20 @@ def test_letterboxed_map_goes_back_to_each_original_pixel():
                                   np.kron(blocks, np.ones((4, 4), int)))
 
 
+def test_crf_relabels_a_weak_pixel_that_disagrees_with_its_neighbours():
+    pytest.importorskip("pydensecrf")
+    segmenter = _channel_argmax_segmenter()
+    image = np.zeros((8, 8, 3), np.uint8)
+    image[..., 1] = 255  # class 1, confidently (logits 0, 10, 0)
+    image[4, 4] = (0, 120, 135)  # class 2, weakly (logits 0, 4.7, 5.3)
+    plain = segmenter.predict([image])[0]
+    assert plain[4, 4] == 2 and (plain == 1).sum() == 63
+    refined, probabilities = segmenter.predict([image], crf=True, with_scores=True)[0]
+    np.testing.assert_array_equal(refined, np.ones((8, 8)))
+    assert refined.dtype == np.int32 and probabilities.shape == (8, 8, 3)
+    np.testing.assert_allclose(probabilities.sum(-1), 1.0, atol=1e-5)
+
+
 def test_keras_file_round_trip_dispatches_to_the_segmenter(segmenter, tmp_path):
     from kerasvision.tasks.image_segmenter import ImageSegmenter
     from kerasvision.tasks.task import Task
