@@ -10,6 +10,10 @@ changes. keras_cv is imported inside each function because importing it takes se
 Box regression deltas are not here: keras-cv 0.9.0 keeps its anchor encoders private, so
 the package has its own, `kerasvision.models.detection.box_coder.BoxCoder` (graph ops).
 
+YOLOv8 (`yolo_v8_detector`, `yolo_v8_targets`, `yolo_v8_detections`) is here as a baseline
+to measure the package's detectors against (benchmarks/detector_vs_yolov8.py), built from
+constructor arguments with random weights: `from_preset` downloads, and nothing here may.
+
 Box formats are keras-cv's names: "xyxy", "yxyx", "xywh", "center_xywh", "center_yxhw",
 "rel_xyxy", "rel_yxyx", "rel_xywh" (the relative ones need `image_shape`).
 """
@@ -92,6 +96,103 @@ def anchor_boxes(image_shape, sizes, strides, scales=(1.0,), aspect_ratios=(1.0,
         aspect_ratios=list(aspect_ratios), strides=list(strides), clip_boxes=clip_boxes)
     levels = generator(image_shape=_image_shape(image_shape))
     return np.concatenate([np.asarray(levels[key]) for key in sorted(levels)], axis=0)
+
+
+# The "yolo_v8_xs_backbone" preset's arguments (its config lives on Kaggle, not in the wheel):
+# they give exactly the size keras-cv 0.9.0 publishes for it, "params": 1277680, which
+# tests/models/detection/test_keras_cv_adapter_yolov8.py checks.
+YOLO_V8_XS_CHANNELS = (32, 64, 128, 256)
+YOLO_V8_XS_DEPTH = (1, 2, 2, 1)
+
+
+def yolo_v8_detector(num_classes, input_shape=(128, 128, 3),
+                     stackwise_channels=YOLO_V8_XS_CHANNELS, stackwise_depth=YOLO_V8_XS_DEPTH,
+                     fpn_depth=1, activation="swish", confidence_threshold=0.2,
+                     iou_threshold=0.7, max_detections=100):
+    """A randomly initialised `keras_cv.models.YOLOV8Detector` over "xyxy" pixel boxes.
+
+    The defaults are the "xs" backbone with the shallowest path-aggregation FPN: 3,434,318
+    parameters for 10 classes at 128x128, the size of the package's `ssd` on resnet18 x 0.5.
+    The backbone rescales pixels 0-255 itself (`include_rescaling`). Detections come from
+    keras-cv's NonMaxSuppression, which is class-agnostic (one class per box, the best);
+    the thresholds default to keras-cv's own (0.2 confidence, 0.7 IoU).
+    """
+    import keras_cv
+
+    backbone = keras_cv.models.YOLOV8Backbone(
+        stackwise_channels=list(stackwise_channels), stackwise_depth=list(stackwise_depth),
+        include_rescaling=True, activation=activation, input_shape=tuple(input_shape))
+    decoder = keras_cv.layers.NonMaxSuppression(
+        bounding_box_format="xyxy", from_logits=False, iou_threshold=iou_threshold,
+        confidence_threshold=confidence_threshold, max_detections=max_detections)
+    return keras_cv.models.YOLOV8Detector(
+        backbone=backbone, num_classes=num_classes, bounding_box_format="xyxy",
+        fpn_depth=fpn_depth, prediction_decoder=decoder)
+
+
+def set_yolo_v8_thresholds(model, confidence_threshold, iou_threshold, max_detections=100):
+    """Replace a YOLOV8Detector's NMS thresholds (its weights are untouched)."""
+    import keras_cv
+
+    model.prediction_decoder = keras_cv.layers.NonMaxSuppression(
+        bounding_box_format=model.bounding_box_format, from_logits=False,
+        iou_threshold=iou_threshold, confidence_threshold=confidence_threshold,
+        max_detections=max_detections)
+
+
+def compile_yolo_v8(model, optimizer):
+    """Compile with keras-cv's own losses: CIoU for boxes, binary cross-entropy for classes
+    (and its default weights, 7.5 and 0.5)."""
+    model.compile(optimizer=optimizer, box_loss="ciou",
+                  classification_loss="binary_crossentropy")
+    return model
+
+
+def yolo_v8_targets(targets):
+    """The package's padded targets -> what YOLOV8Detector.fit reads.
+
+    keras-cv takes dense `{"boxes": (B, M, 4), "classes": (B, M)}` with -1 padding (rows
+    whose coordinates are all > -1 are boxes), which is scenes_dataset's layout already;
+    other keys (the segmentation masks) are dropped, and classes become float32, the dtype
+    of keras-cv's examples and label encoder.
+    """
+    import tensorflow as tf
+
+    return {"boxes": tf.cast(targets["boxes"], tf.float32),
+            "classes": tf.cast(targets["classes"], tf.float32)}
+
+
+def yolo_v8_batch(images, targets, image_shape):
+    """A tf.data batch `(images, targets)` made ready for YOLOV8Detector.fit.
+
+    Besides `yolo_v8_targets`, the images get a static (height, width, channels): keras-cv
+    lays its anchor grid out from `images.shape` when the graph is traced, and augmented
+    batches (their shape unknown until run) would give it an empty grid.
+    """
+    import tensorflow as tf
+
+    images = tf.ensure_shape(images, (None, *_image_shape(image_shape)))
+    return images, yolo_v8_targets(targets)
+
+
+def yolo_v8_detections(decoded, image_shape=None):
+    """keras-cv's decoded dict (-1 padded) -> per image `(boxes xyxy, scores, classes)`.
+
+    Rows past `num_detections` are padding. With `image_shape` (height, width), boxes are
+    clipped to the image, as the package's detectors clip theirs.
+    """
+    boxes = np.asarray(decoded["boxes"], np.float32)
+    scores = np.asarray(decoded["confidence"], np.float32)
+    classes = np.asarray(decoded["classes"]).astype(np.int64)
+    counts = np.asarray(decoded["num_detections"]).astype(np.int64).reshape(-1)
+    answers = []
+    for i, count in enumerate(counts):
+        kept = boxes[i, :count]
+        if image_shape is not None:
+            height, width = image_shape[:2]
+            kept = np.clip(kept, 0.0, [width, height, width, height]).astype(np.float32)
+        answers.append((kept, scores[i, :count], classes[i, :count]))
+    return answers
 
 
 def _image_shape(image_shape):
