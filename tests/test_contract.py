@@ -17,6 +17,7 @@ NAMES = list_models()
 SPECS = {**{name: get_spec(name) for name in NAMES}, **EXAMPLE_SPECS}
 MODELS = [name for name, spec in SPECS.items() if spec.kind == "model"]
 PIPELINES = [name for name, spec in SPECS.items() if spec.kind == "pipeline"]
+DETECTORS = [name for name in MODELS if SPECS[name].task == "detection"]
 
 
 def _assert_same_outputs(want, got, rtol=0.0, atol=0.0):
@@ -118,6 +119,16 @@ def test_one_fit_step(name, built):
     missing = [w.path for w, g in zip(model.trainable_weights, grads) if g is None]
     assert not missing, f"no gradient for {missing}"
     assert all(np.all(np.isfinite(g)) for g in grads)
+
+
+@pytest.mark.parametrize("name", DETECTORS)
+def test_detector_fits_a_batch_without_any_box(name, built):
+    # keras-cv's own detector tests: `fit` when no box in the batch is valid (all rows -1).
+    contract, model, x, y = built(name)
+    contract.compile(model)
+    empty = {key: np.full_like(value, -1.0) for key, value in y.items()}
+    hist = model.fit(x, empty, batch_size=2, epochs=1, verbose=0)
+    assert np.isfinite(hist.history["loss"][-1])
 
 
 @pytest.mark.parametrize("name", PIPELINES)
