@@ -7,3 +7,7 @@ from kerasvision.models.multiscale.anytime_prediction import (  # noqa: F401
 from kerasvision.models.multiscale.fabric_budget import (  # noqa: F401
     edge_costs, expected_multiply_accumulates, gate_penalty)
 from kerasvision.models.multiscale.fabric_pruning import PrunedFabric, prune  # noqa: F401
+
+__all__ = ["EarlyExitPrediction", "PrunedFabric", "early_exit_predict", "edge_costs",
+           "expected_multiply_accumulates", "first_confident_exit", "gate_penalty",
+           "predict_exit", "prune"]

@@ -40,7 +40,10 @@ def exit_model(model, exit):
 
 
 def _probabilities(part, x, batch_size):
-    scores = np.asarray(part.predict(x, batch_size=batch_size, verbose=0), dtype="float64")
+    # Inference-mode calls batch by batch: `predict` would trace a function per sub-model
+    # and per number of examples still in.
+    scores = np.concatenate([np.asarray(part(x[i:i + batch_size], training=False))
+                             for i in range(0, len(x), batch_size)]).astype("float64")
     if ends_in_softmax(part.outputs[0]):
         return scores
     scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
