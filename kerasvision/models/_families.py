@@ -29,6 +29,7 @@ from kerasvision.models.segmentation import deconvnet  # noqa: F401
 from kerasvision.models.segmentation import segnet  # noqa: F401
 from kerasvision.models.segmentation import unet  # noqa: F401
 from kerasvision.models.segmentation import backbone_fcn  # noqa: F401
+from kerasvision.models.segmentation import patch_classifier  # noqa: F401
 from kerasvision.models.multiscale import fabric  # noqa: F401
 from kerasvision.models.multiscale import gridnet  # noqa: F401
 from kerasvision.models.multiscale import msdnet  # noqa: F401

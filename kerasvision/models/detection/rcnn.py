@@ -36,11 +36,8 @@ Differences from the paper, deliberately:
   `predict`, `save` and `load` (docs/architecture.md's "pipeline" kind), not one Keras graph.
 """
 
-import contextlib
 import json
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -62,6 +59,7 @@ from kerasvision.models.detection.rcnn_samples import (
     regression_pairs,
 )
 from kerasvision.models.detection.region_warping import PAPER_CONTEXT_PADDING, warp_regions
+from kerasvision.models.pipeline_directory import new_pipeline_directory
 from kerasvision.registry import register_model
 
 PAPER = ("Girshick, Donahue, Darrell & Malik, Rich feature hierarchies for accurate object "
@@ -299,7 +297,7 @@ class RCNN:
                              "a named proposal method (proposal_methods.py)")
         settings = {"num_classes": self.num_classes, "proposals": self.proposal_name,
                     **self.settings}
-        with _new_directory(directory) as partial:
+        with new_pipeline_directory(directory, "R-CNN") as partial:
             self.feature_extractor.save(os.path.join(partial, FEATURES_FILE))
             np.savez(os.path.join(partial, LINEAR_FILE), classifier_weights=self.classifier[0],
                      classifier_bias=self.classifier[1], regressor_weights=self.regressors[0],
@@ -316,25 +314,6 @@ class RCNN:
             classifier = (linear["classifier_weights"], linear["classifier_bias"])
             regressors = (linear["regressor_weights"], linear["regressor_bias"])
         return cls(extractor, classifier=classifier, regressors=regressors, **settings)
-
-
-@contextlib.contextmanager
-def _new_directory(directory):
-    # Written under a hidden name beside the target, then renamed: a reader never sees half
-    # a pipeline. (kerasvision.io.atomic_directory does the same with fsyncs, but the models
-    # layer may not import io; docs/architecture.md, "Layers and imports".)
-    target = os.path.abspath(os.fspath(directory))
-    if os.path.lexists(target):
-        raise FileExistsError(f"{target} exists; R-CNN saves to a new directory")
-    parent, name = os.path.split(target)
-    os.makedirs(parent, exist_ok=True)
-    partial = tempfile.mkdtemp(prefix=f".{name}.partial-", dir=parent)
-    try:
-        yield partial
-        os.rename(partial, target)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
 
 
 def rcnn_feature_extractor(backbone="alexnet", input_size=PAPER_INPUT_SIZE, pooling="avg",

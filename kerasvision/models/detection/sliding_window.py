@@ -28,7 +28,8 @@ import numpy as np
 import keras
 
 from kerasvision.models.detection.keras_cv_adapter import non_max_suppression
-from kerasvision.registry import build, register_model
+from kerasvision.models.pipeline_classifier import classifier_model
+from kerasvision.registry import register_model
 
 SETTINGS_FILE = "sliding_window.json"
 CLASSIFIER_FILE = "classifier.keras"
@@ -83,9 +84,7 @@ class SlidingWindowDetector:
     def __init__(self, classifier, window_sizes=None, aspect_ratios=(1.0,), stride=8,
                  background_class=None, score_threshold=0.5, iou_threshold=0.3,
                  max_detections=100, batch_size=256, from_logits=False):
-        if not isinstance(classifier, keras.Model) and hasattr(classifier, "model"):
-            classifier = classifier.model
-        self.classifier = classifier
+        classifier = self.classifier = classifier_model(classifier)
         self.input_size = tuple(int(d) for d in classifier.inputs[0].shape[1:3])
         scores = int(classifier.outputs[0].shape[-1])
         if background_class is not None and not 0 <= background_class < scores:
@@ -219,8 +218,6 @@ def sliding_window(classifier="lenet5", classifier_options=None, window_sizes=No
         classifier_options: builder arguments of a registered classifier.
         Others: see SlidingWindowDetector.
     """
-    if isinstance(classifier, str):
-        classifier = build(classifier, **(classifier_options or {}))
-    return SlidingWindowDetector(classifier, window_sizes, aspect_ratios, stride,
-                                 background_class, score_threshold, iou_threshold,
-                                 max_detections, batch_size, from_logits)
+    return SlidingWindowDetector(classifier_model(classifier, classifier_options), window_sizes,
+                                 aspect_ratios, stride, background_class, score_threshold,
+                                 iou_threshold, max_detections, batch_size, from_logits)
