@@ -8,12 +8,12 @@ in a square window centered on it"). It is wasteful by construction: neighbourin
 overlap in all but one row or column, yet each is convolved from scratch, so an H x W image
 costs H * W classifier runs. Ronneberger, Fischer & Brox (U-Net, MICCAI 2015, §1) name the two
 drawbacks, the run per patch and the redundancy of overlapping patches; Long, Shelhamer &
-Darrell (Fully Convolutional Networks for Semantic Segmentation, CVPR 2015, §3.1, §4.4) show
+Darrell (Fully Convolutional Networks for Semantic Segmentation, CVPR 2015, §3.1, §3.4) show
 that the same classifier made convolutional (`kerasvision.models.detection.dense_to_conv`)
 scores every position in one pass, and that patch-wise training is loss sampling over a whole
 image. benchmarks/patch_vs_fcn.py measures the difference (benchmarks/RESULTS.md).
 
-Choices (docs/segmentation.md, "Patch classifier"):
+Choices (docs/segmentation.md, "Patch classifier: the naive baseline"):
 
 - Geometry. A patch of `ph` x `pw` pixels (the classifier's input size) centred on pixel
   (y, x) spans rows y - ph // 2 .. y - ph // 2 + ph - 1 and the columns likewise: the pixel
