@@ -76,6 +76,17 @@ def draw_examples(detector, images, path, threshold=0.5):
     grid.save(path)
 
 
+def without_training_state(detector):
+    """The same detector without its optimizer: a shipped file needs weights, not AdamW's
+    moments (which would triple its size)."""
+    from kerasvision.tasks.object_detector import ObjectDetector
+
+    model = detector.model
+    fresh = model.__class__.from_config(model.get_config())
+    fresh.set_weights(model.get_weights())
+    return ObjectDetector(fresh, detector.class_names, detector.preprocessor)
+
+
 @click.command()
 @click.option("--workdir", default="runs/detector", show_default=True)
 @click.option("--output", default="saved_models/fashion_scenes_detector", show_default=True)
@@ -92,7 +103,7 @@ def main(workdir, output, test_scenes, shifted_scenes, train_command):
     workdir = Path(workdir)
     config = json.loads((workdir / "config.json").read_text())
     summary = json.loads((workdir / "summary.json").read_text())
-    detector = ObjectDetector.load(workdir / "final.keras")
+    detector = without_training_state(ObjectDetector.load(workdir / "final.keras"))
 
     images, boxes, classes = scene_arrays("test", test_scenes, seed=0)
     test = detector.evaluate(images, boxes, classes)
