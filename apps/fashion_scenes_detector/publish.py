@@ -16,40 +16,13 @@ import time
 from pathlib import Path
 
 import click
-import numpy as np
-
-SHIFTED = {"size": (192, 256), "item_size": (20, 150)}
-
-
-def stripes_or_checks(rng, size):
-    """A background kind the generator never draws: coloured stripes or a checkerboard."""
-    height, width = size
-    rows, cols = np.mgrid[0:height, 0:width]
-    period = int(rng.integers(6, 24))
-    if rng.random() < 0.5:
-        pattern = ((rows + cols) // period) % 2
-    else:
-        pattern = (rows // period + cols // period) % 2
-    colours = rng.integers(0, 256, (2, 3))
-    return colours[pattern].astype(np.uint8)
 
 
 def make_shifted_scenes(count, seed=1):
-    """Test scenes at another canvas size and item scale, over unseen backgrounds."""
-    from kerasvision.data.fashion_scenes import FashionScenes
+    """Images, boxes and classes of shifted test scenes (kerasvision.data.shifted_scenes)."""
+    from kerasvision.data.shifted_scenes import shifted_scenes
 
-
-    scenes = FashionScenes("test", seed=seed, count=count, **SHIFTED)
-    rng = np.random.default_rng(seed)
-    images, boxes, classes = [], [], []
-    for i in range(count):
-        scene = scenes.scene(i)
-        background = stripes_or_checks(rng, scene.image.shape[:2])
-        items = scene.semantic_mask[..., None] > 0
-        images.append(np.where(items, scene.image, background))
-        boxes.append(scene.boxes)
-        classes.append(scene.classes)
-    return images, boxes, classes
+    return shifted_scenes(count, seed)[:3]
 
 
 def images_per_second(detector, images, batch_size):
@@ -95,6 +68,7 @@ def without_training_state(detector):
 @click.option("--command", "train_command", default=None,
               help="The exact training commands, for the model card.")
 def main(workdir, output, test_scenes, shifted_scenes, train_command):
+    from kerasvision.data.shifted_scenes import SHIFTED_SETTING
     from kerasvision.tasks.detector_training import scene_arrays
     from kerasvision.tasks.model_card import ModelCard, machine_description
     from kerasvision.tasks.object_detector import ObjectDetector
@@ -111,7 +85,8 @@ def main(workdir, output, test_scenes, shifted_scenes, train_command):
     one_at_a_time = images_per_second(detector, images[:100], 1)
     batched = images_per_second(detector, images[:256], 32)
     metrics = {"test_scenes": test_scenes, "test": test, "shifted_scenes": shifted_scenes,
-               "shifted_setting": {**SHIFTED, "backgrounds": "stripes or checkerboards"},
+               "shifted_setting": {**SHIFTED_SETTING,
+                                   "backgrounds": "stripes or checkerboards"},
                "shifted": shifted, "validation": summary.get("validation"),
                "images_per_second_batch_1": round(one_at_a_time, 1),
                "images_per_second_batch_32": round(batched, 1),

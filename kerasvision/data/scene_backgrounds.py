@@ -59,5 +59,20 @@ def _colour(rng):
     return rng.integers(0, 256, size=3).astype(np.float32)
 
 
+def held_out_background(rng, size):
+    """Diagonal stripes or a checkerboard in two random colours: a kind the generator never
+    draws (not in BACKGROUND_KINDS), for checking that a trained model copes with backgrounds
+    it has not seen (the shipped detector's and segmenter's "shifted" figures)."""
+    height, width = size
+    rows, cols = np.mgrid[0:height, 0:width]
+    period = int(rng.integers(6, 24))
+    if rng.random() < 0.5:
+        pattern = ((rows + cols) // period) % 2
+    else:
+        pattern = (rows // period + cols // period) % 2
+    colours = rng.integers(0, 256, (2, 3))
+    return colours[pattern].astype(np.uint8)
+
+
 BACKGROUNDS = {"flat": flat_background, "gradient": gradient_background,
                "texture": texture_background, "noise": noise_background}
