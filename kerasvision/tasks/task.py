@@ -61,6 +61,7 @@ def load_keras_model(path, trust_model=False):
 
     import kerasvision.layers  # noqa: F401 - registers our layers for deserialization
     import kerasvision.models._families  # noqa: F401 - and our model classes (detectors)
+    import kerasvision.models.segmentation.compile_objects  # noqa: F401 - losses, metrics
 
     path = Path(path)
     if not path.is_file():
