@@ -12,7 +12,6 @@ prediction, draws annotated test scenes, and writes the shipped folder:
 """
 
 import json
-import time
 from pathlib import Path
 
 import click
@@ -23,15 +22,6 @@ def make_shifted_scenes(count, seed=1):
     from kerasvision.data.shifted_scenes import shifted_scenes
 
     return shifted_scenes(count, seed)[:3]
-
-
-def images_per_second(detector, images, batch_size):
-    """Prediction speed through `ObjectDetector.predict` (reading excluded), after a warm-up."""
-    detector.predict(images[:batch_size], batch_size=batch_size)
-    start = time.perf_counter()
-    for i in range(0, len(images), batch_size):
-        detector.predict(images[i:i + batch_size], batch_size=batch_size)
-    return len(images) / (time.perf_counter() - start)
 
 
 def draw_examples(detector, images, path, threshold=0.5):
@@ -71,6 +61,7 @@ def main(workdir, output, test_scenes, shifted_scenes, train_command):
     from kerasvision.data.shifted_scenes import SHIFTED_SETTING
     from kerasvision.tasks.detector_training import scene_arrays
     from kerasvision.tasks.model_card import ModelCard, machine_description
+    from kerasvision.tasks.prediction_speed import images_per_second
     from kerasvision.tasks.object_detector import ObjectDetector
     from kerasvision.tasks.publishing import publish, read_history, write_text_atomically
 

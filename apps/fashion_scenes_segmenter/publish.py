@@ -12,7 +12,6 @@ size, other item scales, unseen backgrounds), times prediction, draws overlays a
 """
 
 import json
-import time
 from pathlib import Path
 
 import click
@@ -28,14 +27,6 @@ def without_training_state(segmenter):
     model = segmenter.model
     bare = keras.Model(model.inputs, model.outputs, name=model.name)
     return ImageSegmenter(bare, segmenter.class_names, segmenter.preprocessor)
-
-
-def images_per_second(segmenter, images, batch_size):
-    segmenter.predict(images[:batch_size], batch_size=batch_size)
-    start = time.perf_counter()
-    for i in range(0, len(images), batch_size):
-        segmenter.predict(images[i:i + batch_size], batch_size=batch_size)
-    return len(images) / (time.perf_counter() - start)
 
 
 def draw_overlays(segmenter, images, path):
@@ -69,6 +60,7 @@ def main(workdir, output, test_scenes, shifted_scenes, train_command):
     from kerasvision.data.shifted_scenes import shifted_scenes as make_shifted
     from kerasvision.tasks.image_segmenter import ImageSegmenter
     from kerasvision.tasks.model_card import ModelCard, machine_description
+    from kerasvision.tasks.prediction_speed import images_per_second
     from kerasvision.tasks.publishing import publish, read_history, write_text_atomically
     from kerasvision.tasks.segmenter_training import scene_masks
 

@@ -46,38 +46,32 @@ def evaluate(ctx, task, model, annotations, image_root, masks, confusion, trust_
                                    batch_size)
     if not annotations:
         raise click.UsageError("--task detect needs --annotations (a COCO JSON)")
-    from kerasvision.data.coco_annotations import read_coco_annotations
+    from kerasvision.data.detection_folder_dataset import coco_records
     from kerasvision.io import read_image
     from kerasvision.tasks.object_detector import ObjectDetector
 
     detector = ObjectDetector.load(model, trust_model=trust_model)
-    coco = read_coco_annotations(annotations, image_root=image_root)
+    records, names = coco_records(annotations, image_root=image_root)
     index = {name: i for i, name in enumerate(detector.class_names)}
-    unknown = sorted(set(coco.categories.values()) - set(index))
+    unknown = sorted(set(names) - set(index))
     if unknown:
         raise click.UsageError(f"{annotations}: categories {', '.join(unknown)} are not "
                                f"classes of the model ({', '.join(detector.class_names)})")
+    to_model = [index[name] for name in names]  # the file's category order -> the model's
     images, boxes, classes, failed = [], [], [], 0
-    for image in coco.images:
+    for path, xyxy, categories in records:
         try:
-            images.append(read_image(image.path, channels=detector.preprocessor.channels))
+            images.append(read_image(path, channels=detector.preprocessor.channels))
         except Exception as exc:  # noqa: BLE001 - one line per bad image, the rest go on
             failed += 1
             click.echo(f"kerasvision: {exc}", err=True)
             continue
-        boxes.append(_xyxy(image.boxes))
-        classes.append([index[coco.categories[c]] for c in image.category_ids])
+        boxes.append(xyxy)
+        classes.append([to_model[c] for c in categories])
     metrics = detector.evaluate(images, boxes, classes, batch_size=batch_size)
     click.echo(json.dumps(metrics, indent=2, default=float))
     if failed:
         ctx.exit(1)
-
-
-def _xyxy(xywh):
-    import numpy as np
-
-    xywh = np.asarray(xywh, np.float32).reshape(-1, 4)
-    return np.concatenate([xywh[:, :2], xywh[:, :2] + xywh[:, 2:]], axis=1)
 
 
 def _evaluate_segmenter(ctx, model, image_root, mask_root, confusion, trust_model, batch_size):

@@ -34,6 +34,7 @@ from kerasvision.models.detection.fast_rcnn_head import (
     fast_rcnn_loss,
     sample_rois,
 )
+from kerasvision.models.detection.feature_extractor_model import FeatureExtractorModel
 from kerasvision.models.detection.proposal_methods import proposal_method
 from kerasvision.registry import register_model
 
@@ -53,7 +54,7 @@ def vgg16_conv5_features(image_shape, width=1.0, weights=None):
 
 
 @keras.saving.register_keras_serializable(package="kerasvision")
-class FastRCNNDetector(keras.Model):
+class FastRCNNDetector(FeatureExtractorModel):
     """The Fast R-CNN network: `[images, rois]` -> detections (module doc).
 
     Args:
@@ -135,13 +136,6 @@ class FastRCNNDetector(keras.Model):
                 "foreground_iou": self.foreground_iou, "background_iou": self.background_iou,
                 "max_detections": self.max_detections, "iou_threshold": self.iou_threshold,
                 "score_threshold": self.score_threshold, "seed": self.seed}
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        config["feature_extractor"] = keras.saving.deserialize_keras_object(
-            config["feature_extractor"])
-        return cls(**config)
 
 
 def pad_proposals(boxes, num_rois):

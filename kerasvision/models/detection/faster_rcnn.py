@@ -29,6 +29,7 @@ from kerasvision.models.detection.fast_rcnn_head import (
     fast_rcnn_loss,
     sample_rois,
 )
+from kerasvision.models.detection.feature_extractor_model import FeatureExtractorModel
 from kerasvision.models.detection.region_proposal_network import (
     PAPER_ANCHOR_RATIOS,
     PAPER_ANCHOR_SIZES,
@@ -45,7 +46,7 @@ PAPER = ("Ren, He, Girshick & Sun, Faster R-CNN: Towards Real-Time Object Detect
 
 
 @keras.saving.register_keras_serializable(package="kerasvision")
-class FasterRCNN(keras.Model):
+class FasterRCNN(FeatureExtractorModel):
     """Faster R-CNN on xyxy pixel boxes; see the module doc.
 
     Args:
@@ -188,13 +189,6 @@ class FasterRCNN(keras.Model):
                 "foreground_iou": self.foreground_iou, "background_iou": self.background_iou,
                 "max_detections": self.max_detections, "iou_threshold": self.iou_threshold,
                 "score_threshold": self.score_threshold, "seed": self.seed}
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        config["feature_extractor"] = keras.saving.deserialize_keras_object(
-            config["feature_extractor"])
-        return cls(**config)
 
 
 # The paper gives no parameter count. Ours, for VOC (20 classes): VGG16's 13 convolutions

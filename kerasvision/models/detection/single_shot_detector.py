@@ -18,11 +18,12 @@ from keras import ops
 from kerasvision.models.detection.box_coder import BoxCoder
 from kerasvision.models.detection.default_boxes import boxes_per_position, default_boxes
 from kerasvision.models.detection.detection_post_processor import detection_dict
+from kerasvision.models.detection.feature_extractor_model import FeatureExtractorModel
 from kerasvision.models.detection.multibox_loss import MultiBoxLoss
 
 
 @keras.saving.register_keras_serializable(package="kerasvision")
-class SingleShotDetector(keras.Model):
+class SingleShotDetector(FeatureExtractorModel):
     """SSD-style detector on xyxy pixel boxes; see the module doc.
 
     Args:
@@ -127,10 +128,3 @@ class SingleShotDetector(keras.Model):
                 "iou_threshold": self.iou_threshold, "score_threshold": self.score_threshold,
                 "pre_nms_top_k": self.pre_nms_top_k, "negative_ratio": self.negative_ratio,
                 "head_kernel": self.head_kernel, "clip_boxes": self.clip_boxes}
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        config["feature_extractor"] = keras.saving.deserialize_keras_object(
-            config["feature_extractor"])
-        return cls(**config)
