@@ -15,8 +15,8 @@ is one tensor): send one image per request, or split a failed batch.
 
 Inside the version directory: `assets/labels.txt` (class names), `assets/kerasvision.json`
 (the task's metadata), the task's own `serving_assets` (a detector's OD-API
-`label_map.pbtxt`) and, with tensorflow-serving-api installed,
-`assets.extra/tf_serving_warmup_requests`.
+`label_map.pbtxt`) and `assets.extra/tf_serving_warmup_requests` (written without
+tensorflow-serving-api, see `warmup_records`).
 """
 
 import io
@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from kerasvision.export.versioned_directory import write_version
-from kerasvision.export.warmup_records import serving_api_available, write_warmup_requests
+from kerasvision.export.warmup_records import write_warmup_requests
 
 LABELS_FILE = "labels.txt"
 METADATA_FILE = "kerasvision.json"
@@ -92,7 +92,7 @@ def export_task(task, base, version=None, model_name=None, warmup=True, **option
         (tmp / "assets" / METADATA_FILE).write_text(json.dumps(task.metadata(), indent=2))
         for name, text in task.serving_assets().items():
             (tmp / "assets" / name).write_text(text)
-        if warmup and serving_api_available():
+        if warmup:
             write_warmup_requests(tmp, model_name, "serving_default",
                                   [{"image_bytes": np.array([sample])},
                                    {"image_bytes": np.array([sample] * 4)}])
