@@ -5,6 +5,8 @@ import sys
 
 import click
 
+from kerasvision.tasks.image_classifier import DEFAULT_TOP_K
+
 
 @click.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path())
@@ -15,7 +17,8 @@ import click
               help="Weights for a registry name (imagenet) or a weights file to load.")
 @click.option("--trust-model", is_flag=True,
               help="Allow legacy .h5 weight files (they can run code; only for files you trust).")
-@click.option("--top-k", default=3, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--top-k", default=DEFAULT_TOP_K, show_default=True, type=click.IntRange(1, 1000),
+              help="How many classes to list per image, best first.")
 @click.option("--batch-size", default=64, show_default=True, type=click.IntRange(1, 4096))
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array for scripts.")
 @click.pass_context

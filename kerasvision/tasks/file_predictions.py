@@ -23,7 +23,10 @@ class FileResult:
 
 
 def predict_files(paths, preprocessor, predict_batch, batch_size=64, keep_images=False):
-    """Yield a FileResult per image file under `paths`, in the order they are found.
+    """Yield a FileResult per image file under `paths`, in input order.
+
+    Files come in the order given, each folder's files in sorted order; a file that cannot
+    be read keeps its place (its result waits for the batch of good files before it).
 
     Args:
         paths: files and folders (walked recursively).
@@ -32,21 +35,21 @@ def predict_files(paths, preprocessor, predict_batch, batch_size=64, keep_images
         batch_size: how many decoded images are held before `predict_batch` runs.
         keep_images: attach each decoded image to its FileResult (`image`).
     """
-    batch = []
+    pending = []  # (path, image, error) in input order; errors ride along with the batch
 
     def flush():
-        answers = predict_batch([image for _, image in batch])
-        results = [FileResult(path, answer, image=image if keep_images else None)
-                   for (path, image), answer in zip(batch, answers)]
-        batch.clear()
+        good = [image for _, image, error in pending if error is None]
+        answers = iter(predict_batch(good) if good else [])
+        results = [FileResult(path, error=error) if error is not None else
+                   FileResult(path, next(answers), image=image if keep_images else None)
+                   for path, image, error in pending]
+        pending.clear()
         return results
 
     for result in preprocessor.read(paths):
-        if result.error is not None:
-            yield FileResult(str(result.path), error=str(result.error))
-            continue
-        batch.append((str(result.path), result.image))
-        if len(batch) >= batch_size:
+        error = None if result.error is None else str(result.error)
+        pending.append((str(result.path), result.image, error))
+        if sum(error is None for _, _, error in pending) >= batch_size:
             yield from flush()
-    if batch:
+    if pending:
         yield from flush()

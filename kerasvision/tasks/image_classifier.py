@@ -24,7 +24,11 @@ class Prediction:
     score: float
 
 
-def top_k_predictions(scores, class_names, top_k=5):
+# How many classes an answer lists, in the Python API and `kerasvision classify` alike.
+DEFAULT_TOP_K = 5
+
+
+def top_k_predictions(scores, class_names, top_k=DEFAULT_TOP_K):
     """Top-k `Prediction`s per row of class scores (N, C), best first."""
     scores = np.asarray(scores)
     k = min(top_k, scores.shape[-1])
@@ -91,16 +95,27 @@ class ImageClassifier(Task):
             return np.zeros((0, self.num_classes), np.float32)
         return self.model.predict(self.preprocess(images), batch_size=batch_size, verbose=0)
 
-    def decode(self, outputs, preprocessed=None, top_k=5):
+    def decode(self, outputs, preprocessed=None, top_k=DEFAULT_TOP_K):
         """Top-k `Prediction`s per row of class scores."""
         return top_k_predictions(outputs, self.class_names, top_k)
 
-    def predict(self, images, top_k=5, batch_size=64):
-        """Top-k predictions for each image array."""
-        return super().predict(images, batch_size, top_k=top_k)
+    def predict(self, images, top_k=DEFAULT_TOP_K, batch_size=64, value_range=None):
+        """Top-k `Prediction`s for each image, in order.
 
-    def predict_files(self, paths, top_k=5, batch_size=64):
-        """Classify image files and folders; yields a FileResult per file, errors included."""
+        `images`: one image or a list: paths, encoded bytes, PIL images, arrays (H, W) or
+        (H, W, C) with 1, 3 or 4 channels, or a batch (N, H, W, C); converted to the model's
+        channels as `classify` converts files (`kerasvision.io.image_inputs`). Array pixels
+        are 0–255; floats all within 0–1 raise a ValueError unless `value_range` says which
+        range they are in, e.g. `value_range=(0, 1)`.
+        """
+        from kerasvision.io.image_inputs import images_as_arrays
+
+        arrays = images_as_arrays(images, self.channels, value_range)
+        return super().predict(arrays, batch_size, top_k=top_k)
+
+    def predict_files(self, paths, top_k=DEFAULT_TOP_K, batch_size=64):
+        """Classify image files and folders; yields a FileResult per file, errors included,
+        in the order the files are given (folders walked in sorted order)."""
         return super().predict_files(paths, batch_size, top_k=top_k)
 
     def serving_outputs(self, outputs, original_sizes, top_k=5):
@@ -188,5 +203,5 @@ def classification_report(scores, labels, class_names, confusion_png=None):
     return report
 
 
-__all__ = ["FileResult", "ImageClassifier", "Prediction", "classification_report",
+__all__ = ["DEFAULT_TOP_K", "FileResult", "ImageClassifier", "Prediction", "classification_report",
            "top_k_predictions"]

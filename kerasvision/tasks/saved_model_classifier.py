@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from kerasvision.tasks.file_predictions import predict_files
-from kerasvision.tasks.image_classifier import top_k_predictions
+from kerasvision.tasks.image_classifier import DEFAULT_TOP_K, top_k_predictions
 
 
 def resolve_version_dir(path):
@@ -67,11 +67,14 @@ class SavedModelClassifier:
             self._signature(pixels=pixels[i:i + batch_size])["scores"].numpy()
             for i in range(0, len(pixels), batch_size)])
 
-    def predict(self, images, top_k=5, batch_size=64):
-        """Top-k `Prediction`s for each image array."""
-        return top_k_predictions(self.scores(images, batch_size), self.class_names, top_k)
+    def predict(self, images, top_k=DEFAULT_TOP_K, batch_size=64, value_range=None):
+        """Top-k `Prediction`s for each image: what `ImageClassifier.predict` takes."""
+        from kerasvision.io.image_inputs import images_as_arrays
 
-    def predict_files(self, paths, top_k=5, batch_size=64):
+        arrays = images_as_arrays(images, self.channels, value_range)
+        return top_k_predictions(self.scores(arrays, batch_size), self.class_names, top_k)
+
+    def predict_files(self, paths, top_k=DEFAULT_TOP_K, batch_size=64):
         """A FileResult per image file under `paths`, errors included."""
         return predict_files(paths, self.preprocessor,
                              lambda images: self.predict(images, top_k, batch_size), batch_size)
