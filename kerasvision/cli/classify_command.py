@@ -20,9 +20,12 @@ from kerasvision.tasks.image_classifier import DEFAULT_TOP_K
 @click.option("--top-k", default=DEFAULT_TOP_K, show_default=True, type=click.IntRange(1, 1000),
               help="How many classes to list per image, best first.")
 @click.option("--batch-size", default=64, show_default=True, type=click.IntRange(1, 4096))
+@click.option("--exit", "exit_", type=click.IntRange(1), metavar="K",
+              help="For a multi-exit (anytime) model such as msdnet: answer from exit K, "
+                   "counted from 1 (default: the last).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array for scripts.")
 @click.pass_context
-def classify(ctx, inputs, model, weights, trust_model, top_k, batch_size, as_json):
+def classify(ctx, inputs, model, weights, trust_model, top_k, batch_size, exit_, as_json):
     """Classify image files and folders (walked recursively).
 
     A file that cannot be read is reported on stderr, one line naming it, and the rest still
@@ -42,7 +45,8 @@ def classify(ctx, inputs, model, weights, trust_model, top_k, batch_size, as_jso
     show_bar = total > 20 and not ctx.obj.get("debug", False)
     with click.progressbar(length=total, label="classifying", file=sys.stderr,
                            hidden=not show_bar) as bar:
-        for result in classifier.predict_files(inputs, top_k=top_k, batch_size=batch_size):
+        for result in classifier.predict_files(inputs, top_k=top_k, batch_size=batch_size,
+                                               **({"exit": exit_} if exit_ else {})):
             bar.update(1)
             if result.error:
                 failed += 1

@@ -89,44 +89,61 @@ class ImageClassifier(Task):
         return self.preprocessor.preprocess(list(images)).pixels
 
     # ---- inference ----------------------------------------------------------------------
-    def scores(self, images, batch_size=64):
-        """Class probabilities (N, C) for a list of (H, W, C) arrays (any size, 0–255)."""
+    def scores(self, images, batch_size=64, exit=None):
+        """Class probabilities (N, C) for a list of (H, W, C) arrays (any size, 0–255); of
+        exit `exit` (from 1; default the last) for a multi-exit model."""
+        from kerasvision.tasks.multi_exit_outputs import exit_outputs
+
         if not len(images):
             return np.zeros((0, self.num_classes), np.float32)
-        return self.model.predict(self.preprocess(images), batch_size=batch_size, verbose=0)
+        return exit_outputs(self.model.predict(self.preprocess(images), batch_size=batch_size,
+                                               verbose=0), exit)
 
-    def decode(self, outputs, preprocessed=None, top_k=DEFAULT_TOP_K):
-        """Top-k `Prediction`s per row of class scores."""
-        return top_k_predictions(outputs, self.class_names, top_k)
+    def decode(self, outputs, preprocessed=None, top_k=DEFAULT_TOP_K, exit=None):
+        """Top-k `Prediction`s per row of class scores; a multi-exit model's from exit `exit`
+        (from 1; default the last)."""
+        from kerasvision.tasks.multi_exit_outputs import exit_outputs
 
-    def predict(self, images, top_k=DEFAULT_TOP_K, batch_size=64, value_range=None):
+        return top_k_predictions(exit_outputs(outputs, exit), self.class_names, top_k)
+
+    def predict(self, images, top_k=DEFAULT_TOP_K, batch_size=64, value_range=None,
+                exit=None):
         """Top-k `Prediction`s for each image, in order.
 
         `images`: one image or a list: paths, encoded bytes, PIL images, arrays (H, W) or
         (H, W, C) with 1, 3 or 4 channels, or a batch (N, H, W, C); converted to the model's
         channels as `classify` converts files (`kerasvision.io.image_inputs`). Array pixels
         are 0–255; floats all within 0–1 raise a ValueError unless `value_range` says which
-        range they are in, e.g. `value_range=(0, 1)`.
+        range they are in, e.g. `value_range=(0, 1)`. `exit`: for a multi-exit (anytime)
+        model such as `msdnet`, the exit to answer from, counted from 1 (default the last);
+        the whole network still runs.
         """
         from kerasvision.io.image_inputs import images_as_arrays
 
         arrays = images_as_arrays(images, self.channels, value_range)
-        return super().predict(arrays, batch_size, top_k=top_k)
+        return super().predict(arrays, batch_size, top_k=top_k, exit=exit)
 
-    def predict_files(self, paths, top_k=DEFAULT_TOP_K, batch_size=64):
+    def predict_files(self, paths, top_k=DEFAULT_TOP_K, batch_size=64, exit=None):
         """Classify image files and folders; yields a FileResult per file, errors included,
-        in the order the files are given (folders walked in sorted order)."""
-        return super().predict_files(paths, batch_size, top_k=top_k)
+        in the order the files are given (folders walked in sorted order); `exit` as for
+        `predict`."""
+        return super().predict_files(paths, batch_size, top_k=top_k, exit=exit)
 
     def serving_outputs(self, outputs, original_sizes, top_k=5):
-        """`scores` [N, C], `classes` [N, K] (top-k ids) and `labels` [N, K] for TF Serving."""
+        """`scores` [N, C], `classes` [N, K] (top-k ids) and `labels` [N, K] for TF Serving;
+        a multi-exit model's from its last exit, plus `scores_exit_1` ... `scores_exit_K`."""
         import tensorflow as tf
 
+        from kerasvision.tasks.multi_exit_outputs import exit_outputs, exit_score_outputs
+
+        per_exit = exit_score_outputs(outputs)
+        outputs = exit_outputs(outputs)
         k = min(int(top_k), self.num_classes)
         top = tf.math.top_k(outputs, k=k)
         classes = tf.cast(top.indices, tf.int32)
         labels = tf.constant([str(n) for n in self.class_names])
-        return {"scores": outputs, "classes": classes, "labels": tf.gather(labels, classes)}
+        return {"scores": outputs, "classes": classes, "labels": tf.gather(labels, classes),
+                **per_exit}
 
     # ---- training -----------------------------------------------------------------------
     def compile_defaults(self):
@@ -173,9 +190,13 @@ class ImageClassifier(Task):
         return self.model.fit(x, y, epochs=epochs, **kwargs)
 
     # ---- evaluation ---------------------------------------------------------------------
-    def evaluate(self, x, y, batch_size=256, confusion_png=None):
-        """Accuracy, top-5, per-class precision/recall and the confusion matrix (also PNG)."""
-        scores = self.model.predict(np.asarray(x, np.float32), batch_size=batch_size, verbose=0)
+    def evaluate(self, x, y, batch_size=256, confusion_png=None, exit=None):
+        """Accuracy, top-5, per-class precision/recall and the confusion matrix (also PNG); a
+        multi-exit model's of exit `exit` (from 1; default the last)."""
+        from kerasvision.tasks.multi_exit_outputs import exit_outputs
+
+        scores = exit_outputs(self.model.predict(np.asarray(x, np.float32),
+                                                 batch_size=batch_size, verbose=0), exit)
         return classification_report(scores, np.asarray(y), self.class_names, confusion_png)
 
 

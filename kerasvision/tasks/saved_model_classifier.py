@@ -58,23 +58,33 @@ class SavedModelClassifier:
     def channels(self):
         return self.preprocessor.channels
 
-    def scores(self, images, batch_size=64):
-        """Class scores (N, C) for a list of (H, W, C) arrays (any size, 0–255)."""
+    def scores(self, images, batch_size=64, exit=None):
+        """Class scores (N, C) for a list of (H, W, C) arrays (any size, 0–255); a multi-exit
+        export's `scores_exit_<exit>` when `exit` is given (its `scores` are the last exit's)."""
+        key = "scores" if exit is None else f"scores_exit_{exit}"
+        if key not in self._signature.structured_outputs:
+            exits = sum(name.startswith("scores_exit_")
+                        for name in self._signature.structured_outputs)
+            raise ValueError(f"{self.path}: no exit {exit} (the export has {exits or 1} "
+                             f"exit{'s' if exits > 1 else ''})")
         if not len(images):
             return np.zeros((0, len(self.class_names)), np.float32)
         pixels = self.preprocessor.preprocess(list(images)).pixels
         return np.concatenate([
-            self._signature(pixels=pixels[i:i + batch_size])["scores"].numpy()
+            self._signature(pixels=pixels[i:i + batch_size])[key].numpy()
             for i in range(0, len(pixels), batch_size)])
 
-    def predict(self, images, top_k=DEFAULT_TOP_K, batch_size=64, value_range=None):
+    def predict(self, images, top_k=DEFAULT_TOP_K, batch_size=64, value_range=None,
+                exit=None):
         """Top-k `Prediction`s for each image: what `ImageClassifier.predict` takes."""
         from kerasvision.io.image_inputs import images_as_arrays
 
         arrays = images_as_arrays(images, self.channels, value_range)
-        return top_k_predictions(self.scores(arrays, batch_size), self.class_names, top_k)
+        return top_k_predictions(self.scores(arrays, batch_size, exit), self.class_names,
+                                 top_k)
 
-    def predict_files(self, paths, top_k=DEFAULT_TOP_K, batch_size=64):
+    def predict_files(self, paths, top_k=DEFAULT_TOP_K, batch_size=64, exit=None):
         """A FileResult per image file under `paths`, errors included."""
         return predict_files(paths, self.preprocessor,
-                             lambda images: self.predict(images, top_k, batch_size), batch_size)
+                             lambda images: self.predict(images, top_k, batch_size, exit=exit),
+                             batch_size)
