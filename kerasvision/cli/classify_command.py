@@ -38,6 +38,7 @@ def classify(ctx, inputs, model, weights, trust_model, top_k, batch_size, exit_,
 
     classifier = load_classifier(model, weights, trust_model)
 
+    from kerasvision.cli.classification_answers import answer_line, in_distribution_fields
     from kerasvision.io import iter_image_files
 
     total = sum(1 for _ in iter_image_files(inputs))
@@ -54,12 +55,12 @@ def classify(ctx, inputs, model, weights, trust_model, top_k, batch_size, exit_,
                 continue
             results.append(result)
             if not as_json:
-                preds = ", ".join(f"{p.label} {p.score:.3f}" for p in result.predictions)
-                click.echo(f"{result.path}: {preds}")
+                click.echo(answer_line(result.path, result.predictions))
     if as_json:
         click.echo(json.dumps([
             {"image": r.path, "predictions": [
                 {"label": p.label, "class_id": p.class_id, "score": round(p.score, 6)}
-                for p in r.predictions]} for r in results], indent=2))
+                for p in r.predictions], **in_distribution_fields(r.predictions)}
+            for r in results], indent=2))
     if failed:
         ctx.exit(1)

@@ -57,11 +57,11 @@ def build_serving_archive(task, **options):
             preprocessor.graph_preprocess, image_bytes,
             fn_output_signature=(tf.TensorSpec([height, width, channels], tf.float32),
                                  tf.TensorSpec([2], tf.int32)))
-        return task.serving_outputs(model(pixels, training=False), sizes, **options)
+        return task.serving_outputs(task.serving_forward(pixels), sizes, **options)
 
     def serve_pixels(pixels):
         sizes = tf.tile(tf.constant([[height, width]], tf.int32), [tf.shape(pixels)[0], 1])
-        return task.serving_outputs(model(pixels, training=False), sizes, **options)
+        return task.serving_outputs(task.serving_forward(pixels), sizes, **options)
 
     archive = keras.export.ExportArchive()
     archive.track(model)
@@ -104,8 +104,7 @@ def export_task(task, base, version=None, model_name=None, warmup=True, **option
                 raise RuntimeError(f"{tmp}: export lacks the {signature} signature")
         served = loaded.signatures["serving_default"](image_bytes=tf.constant([sample]))
         pixels, size = task.preprocessor.graph_preprocess(tf.constant(sample))
-        want = task.serving_outputs(task.model(pixels[None], training=False), size[None],
-                                    **options)
+        want = task.serving_outputs(task.serving_forward(pixels[None]), size[None], **options)
         for key, value in want.items():
             got, value = served[key].numpy(), np.asarray(value)
             same = (np.allclose(got, value, atol=1e-4) if np.issubdtype(value.dtype, np.floating)

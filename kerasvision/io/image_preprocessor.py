@@ -24,6 +24,7 @@ import numpy as np
 from kerasvision.io.preprocessed_images import ImageGeometry, Preprocessed
 
 RESIZE_MODES = ("stretch", "letterbox")
+PHOTO_CONVERSIONS = (None, "fashion_mnist")
 
 
 class ImagePreprocessor:
@@ -35,9 +36,14 @@ class ImagePreprocessor:
         resize: "stretch" (fill the input, aspect ratio not kept) or "letterbox" (aspect
             ratio kept, centred, the rest filled with `pad_value`).
         pad_value: the letterbox padding, in pixel units (0–255).
+        photo_conversion: None, or "fashion_mnist": an image that is not already a
+            Fashion-MNIST-style item (the model's size, light on dark) is converted as
+            Fashion-MNIST's photos were (trim, subsample, sharpen, centre, negate; see
+            `kerasvision.io.fashion_mnist_conversion`), on the eager and graph paths alike.
     """
 
-    def __init__(self, size, channels=3, resize="stretch", pad_value=0.0):
+    def __init__(self, size, channels=3, resize="stretch", pad_value=0.0,
+                 photo_conversion=None):
         size = (size, size) if isinstance(size, (int, np.integer)) else tuple(size)
         if len(size) != 2 or not all(isinstance(n, (int, np.integer)) and n >= 1 for n in size):
             raise ValueError(f"size must be (height, width) of positive ints, got {size!r}")
@@ -49,12 +55,19 @@ class ImagePreprocessor:
         self.channels = int(channels)
         self.resize = resize
         self.pad_value = float(pad_value)
+        if photo_conversion not in PHOTO_CONVERSIONS:
+            raise ValueError(f"photo_conversion must be one of {PHOTO_CONVERSIONS}, got "
+                             f"{photo_conversion!r}")
+        self.photo_conversion = photo_conversion
 
     # ---- configuration ------------------------------------------------------------------
     def get_config(self):
         """A plain, JSON-able dict; `from_config` rebuilds an equal preprocessor."""
-        return {"size": list(self.size), "channels": self.channels, "resize": self.resize,
-                "pad_value": self.pad_value}
+        config = {"size": list(self.size), "channels": self.channels, "resize": self.resize,
+                  "pad_value": self.pad_value}
+        if self.photo_conversion is not None:  # absent: configs from before it existed
+            config["photo_conversion"] = self.photo_conversion
+        return config
 
     @classmethod
     def from_config(cls, config):
@@ -64,11 +77,14 @@ class ImagePreprocessor:
         return isinstance(other, ImagePreprocessor) and self.get_config() == other.get_config()
 
     def __hash__(self):
-        return hash((self.size, self.channels, self.resize, self.pad_value))
+        return hash((self.size, self.channels, self.resize, self.pad_value,
+                     self.photo_conversion))
 
     def __repr__(self):
         return (f"ImagePreprocessor(size={self.size}, channels={self.channels}, "
-                f"resize={self.resize!r}, pad_value={self.pad_value})")
+                f"resize={self.resize!r}, pad_value={self.pad_value}"
+                + (f", photo_conversion={self.photo_conversion!r})"
+                   if self.photo_conversion else ")"))
 
     # ---- eager path ---------------------------------------------------------------------
     def read(self, paths, recursive=True):
@@ -86,11 +102,8 @@ class ImagePreprocessor:
         uint8 images of another channel count (grey, grey+alpha, RGB, RGBA) are converted as
         the reader converts files; float images (0–255) must have `channels` channels or one.
         """
-        from kerasvision.io.image_placement import place_image
-
         height, width = self.size
-        placed = [place_image(self._with_channels(image), self.size, self.resize,
-                              self.pad_value) for image in images]
+        placed = [self._place(self._with_channels(image)) for image in images]
         if not placed:
             return Preprocessed(np.zeros((0, height, width, self.channels), np.float32),
                                 np.zeros((0, 2), np.int64), np.zeros((0, 2), np.float32),
@@ -142,11 +155,19 @@ class ImagePreprocessor:
     def graph_place(self, image):
         """Decoded pixels (H, W, channels) tensor -> (model input (h, w, channels) float32,
         original_size int32 (2,)); the resize step of `preprocess`, for tf.data pipelines."""
+        pixels, original_size, _, _ = self._place(image)
+        return pixels, original_size
+
+    def _place(self, image):
+        """One image -> (pixels, original_size, scale, offset), converted first where the
+        preprocessor has a photo conversion."""
+        if self.photo_conversion == "fashion_mnist":
+            from kerasvision.io.fashion_mnist_conversion import place_photo
+
+            return place_photo(image, self.size, self.resize, self.pad_value)
         from kerasvision.io.image_placement import place_image
 
-        pixels, original_size, _, _ = place_image(image, self.size, self.resize,
-                                                  self.pad_value)
-        return pixels, original_size
+        return place_image(image, self.size, self.resize, self.pad_value)
 
     # ---- back to the original image -----------------------------------------------------
     def postprocess_boxes(self, boxes, info, box_format="xyxy"):

@@ -24,6 +24,20 @@ class Prediction:
     score: float
 
 
+class Predictions(list):
+    """One image's top-k `Prediction`s, best first. With a calibrated in-distribution score
+    (tasks/in_distribution.py) it also says whether the image is like the training data:
+    `in_distribution` (bool, None when the classifier has no calibration), its score, and
+    `noun`, what the classes are ("garment"), for messages."""
+
+    def __init__(self, predictions=(), in_distribution=None, in_distribution_score=None,
+                 noun="class"):
+        super().__init__(predictions)
+        self.in_distribution = in_distribution
+        self.in_distribution_score = in_distribution_score
+        self.noun = noun
+
+
 # How many classes an answer lists, in the Python API and `kerasvision classify` alike.
 DEFAULT_TOP_K = 5
 
@@ -50,8 +64,10 @@ class ImageClassifier(Task):
 
     task = "classification"
 
-    def __init__(self, model, class_names=None, preprocessor=None):
+    def __init__(self, model, class_names=None, preprocessor=None, in_distribution=None):
         super().__init__(model, class_names or class_names_in_model(model), preprocessor)
+        # An `EnergyScore` (tasks/in_distribution.py), or None: no in-distribution test.
+        self.in_distribution = in_distribution
 
     # ---- construction -------------------------------------------------------------------
     @classmethod
@@ -70,6 +86,39 @@ class ImageClassifier(Task):
 
             path = shipped_model_dir(DEFAULT_CLASSIFIER) / "model.keras"
         return super().load(path, trust_model)
+
+    # ---- in-distribution score (tasks/in_distribution.py) ---------------------------------
+    @classmethod
+    def from_model(cls, model, metadata=None):
+        from kerasvision.tasks.in_distribution import EnergyScore
+
+        task = super().from_model(model, metadata)
+        config = (metadata or {}).get("in_distribution")
+        task.in_distribution = EnergyScore.from_config(config) if config else None
+        return task
+
+    def metadata(self):
+        metadata = super().metadata()
+        if self.in_distribution is not None:
+            metadata["in_distribution"] = self.in_distribution.get_config()
+        return metadata
+
+    def forward(self, pixels, batch_size=64):
+        """Class probabilities, or `ScoredOutputs` (probabilities and the in-distribution
+        score) when the classifier is calibrated."""
+        if self.in_distribution is None:
+            return super().forward(pixels, batch_size)
+        from kerasvision.tasks.in_distribution import ScoredOutputs
+
+        scored = self.in_distribution.scored(self.model)
+        return ScoredOutputs(*scored.predict(pixels, batch_size))
+
+    def serving_forward(self, pixels):
+        if self.in_distribution is None:
+            return super().serving_forward(pixels)
+        from kerasvision.tasks.in_distribution import ScoredOutputs
+
+        return ScoredOutputs(*self.in_distribution.scored(self.model).graph_call(pixels))
 
     # ---- geometry -----------------------------------------------------------------------
     @property
@@ -100,11 +149,20 @@ class ImageClassifier(Task):
                                                verbose=0), exit)
 
     def decode(self, outputs, preprocessed=None, top_k=DEFAULT_TOP_K, exit=None):
-        """Top-k `Prediction`s per row of class scores; a multi-exit model's from exit `exit`
-        (from 1; default the last)."""
+        """Top-k `Prediction`s per row of class scores (`Predictions` with the
+        in-distribution verdict when `outputs` are `ScoredOutputs`); a multi-exit model's
+        from exit `exit` (from 1; default the last)."""
+        from kerasvision.tasks.in_distribution import ScoredOutputs
         from kerasvision.tasks.multi_exit_outputs import exit_outputs
 
-        return top_k_predictions(exit_outputs(outputs, exit), self.class_names, top_k)
+        outputs = exit_outputs(outputs, exit)
+        if not isinstance(outputs, ScoredOutputs):
+            return top_k_predictions(outputs, self.class_names, top_k)
+        passes = self.in_distribution.passes(outputs.score)
+        return [Predictions(top, bool(ok), float(score), self.in_distribution.noun)
+                for top, ok, score in zip(
+                    top_k_predictions(outputs.probabilities, self.class_names, top_k),
+                    passes, outputs.score)]
 
     def predict(self, images, top_k=DEFAULT_TOP_K, batch_size=64, value_range=None,
                 exit=None):
@@ -134,16 +192,22 @@ class ImageClassifier(Task):
         a multi-exit model's from its last exit, plus `scores_exit_1` ... `scores_exit_K`."""
         import tensorflow as tf
 
+        from kerasvision.tasks.in_distribution import ScoredOutputs
         from kerasvision.tasks.multi_exit_outputs import exit_outputs, exit_score_outputs
 
         per_exit = exit_score_outputs(outputs)
         outputs = exit_outputs(outputs)
+        scored = outputs if isinstance(outputs, ScoredOutputs) else None
+        outputs = outputs.probabilities if scored else outputs
         k = min(int(top_k), self.num_classes)
         top = tf.math.top_k(outputs, k=k)
         classes = tf.cast(top.indices, tf.int32)
         labels = tf.constant([str(n) for n in self.class_names])
-        return {"scores": outputs, "classes": classes, "labels": tf.gather(labels, classes),
-                **per_exit}
+        served = {"scores": outputs, "classes": classes, "labels": tf.gather(labels, classes)}
+        if scored:  # [N] float32 and [N] bool: the energy score and its verdict
+            served["in_distribution_score"] = scored.score
+            served["in_distribution"] = scored.score >= self.in_distribution.threshold
+        return {**served, **per_exit}
 
     # ---- training -----------------------------------------------------------------------
     def compile_defaults(self):

@@ -150,6 +150,12 @@ class Task(abc.ABC):
     def serving_outputs(self, outputs, original_sizes, **options):
         """Model outputs -> the SavedModel's named outputs (graph ops, original sizes known)."""
 
+    def serving_forward(self, pixels):
+        """The model's outputs inside the SavedModel's functions (graph ops), given to
+        `serving_outputs`; a subclass may add to them (the classifier's in-distribution
+        score)."""
+        return self.model(pixels, training=False)
+
     def serving_assets(self):
         """Extra files for the export's `assets/` folder, `{name: text}` (none by default)."""
         return {}
