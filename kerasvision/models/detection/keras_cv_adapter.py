@@ -201,3 +201,29 @@ def _image_shape(image_shape):
         return None
     shape = tuple(int(d) for d in image_shape)
     return shape if len(shape) == 3 else shape + (3,)
+
+
+# ResNet-18 V2's layout (keras-cv's "resnet18_v2" preset, whose config is a download):
+# basic blocks, two per stage; 11,183,488 parameters without a head at 3 channels.
+RESNET18_V2_FILTERS = (64, 128, 256, 512)
+RESNET18_V2_BLOCKS = (2, 2, 2, 2)
+RESNET18_V2_STRIDES = (1, 2, 2, 2)
+
+
+def deeplab_v3_plus_segmenter(num_classes, input_shape=(128, 128, 3)):
+    """A randomly initialised `keras_cv.models.DeepLabV3Plus` on a ResNet-18 V2 backbone.
+
+    The baseline the segmentation benchmark measures the package's segmenters against
+    (benchmarks/segmenter_comparison.py): atrous spatial pyramid pooling (rates 6, 12, 18)
+    on the backbone's P5, a decoder joining P2, per-pixel softmax scores at input
+    resolution. The backbone rescales pixels 0-255 itself (`include_rescaling`). Built from
+    constructor arguments (the preset's layout above), as `from_preset` downloads. (Its stem
+    is fixed at 64 filters, so the backbone cannot be narrowed.)
+    """
+    import keras_cv
+
+    backbone = keras_cv.models.ResNetV2Backbone(
+        stackwise_filters=list(RESNET18_V2_FILTERS),
+        stackwise_blocks=list(RESNET18_V2_BLOCKS), stackwise_strides=list(RESNET18_V2_STRIDES),
+        block_type="basic_block", include_rescaling=True, input_shape=tuple(input_shape))
+    return keras_cv.models.DeepLabV3Plus(backbone=backbone, num_classes=num_classes)
