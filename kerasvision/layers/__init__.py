@@ -24,3 +24,5 @@ from kerasvision.layers.horizontal_flip import HorizontalFlip  # noqa: F401
 from kerasvision.layers.roi_pooling import RoIPooling  # noqa: F401
 from kerasvision.layers.roi_align import RoIAlign  # noqa: F401
 from kerasvision.layers.l2_normalization import L2Normalization  # noqa: F401
+from kerasvision.layers.edge_gate import EdgeGate  # noqa: F401
+from kerasvision.layers.total_dropout import TotalDropout  # noqa: F401
