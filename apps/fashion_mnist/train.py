@@ -14,14 +14,22 @@ import json
 import shlex
 import sys
 
-from kerasvision.tasks.classifier_training import TrainConfig, train_classifier
+from kerasvision.tasks.classifier_training import TrainConfig, config_for, train_classifier
+
+# Defaults that depend on the architecture (tasks/training_recipes.py): None on the command
+# line means the recipe's value for --model.
+PER_ARCHITECTURE = ("optimizer", "learning_rate", "weight_decay", "label_smoothing",
+                    "warmup_epochs", "min_side")
 
 
 def config_parser(defaults):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     for field, value in vars(defaults).items():
         flag = "--" + field.replace("_", "-")
-        if isinstance(value, bool):
+        if field in PER_ARCHITECTURE:
+            parser.add_argument(flag, type=type(value), default=None,
+                                help="default: per architecture")
+        elif isinstance(value, bool):
             parser.add_argument(flag, type=lambda s: s.lower() in ("1", "true", "yes"),
                                 default=value)
         elif isinstance(value, dict):
@@ -38,23 +46,23 @@ def config_parser(defaults):
 
 
 def main():
+    """Progress on stderr; one JSON document on stdout (the summary, `published` added)."""
     args = vars(config_parser(TrainConfig(workdir="runs/fashion_mnist")).parse_args())
     output, publish_only = args.pop("output"), args.pop("publish_only")
     flip_averaging = args.pop("flip_averaging")
-    config = TrainConfig(**args)
+    config = config_for(args.pop("model"), args.pop("batch_size"), **args)
+    command = "python apps/fashion_mnist/train.py " + shlex.join(
+        a for a in sys.argv[1:] if a != "--publish-only")
+    result = {}
     if not publish_only:
-        _, summary = train_classifier(config, progress=2)
-        print(json.dumps({k: v for k, v in summary.items() if k != "class_names"}, indent=2))
+        _, summary = train_classifier(config, progress=1, command=command)
+        result = {k: v for k, v in summary.items() if k != "class_names"}
     if output:
-        from kerasvision.tasks.classifier_publishing import publish_classifier
-        from kerasvision.tasks.classifier_training import load_training_data
+        from kerasvision.tasks.classifier_publishing import publish_run
 
-        _, _, x_test, y_test, _ = load_training_data(config.data)
-        command = "python apps/fashion_mnist/train.py " + shlex.join(
-            a for a in sys.argv[1:] if a != "--publish-only")
-        metrics = publish_classifier(config.workdir, output, command, x_test, y_test,
-                                     flip_averaging=flip_averaging)
-        print(json.dumps({k: v for k, v in metrics.items() if k != "per_class"}, indent=2))
+        metrics = publish_run(config.workdir, output, command, flip_averaging=flip_averaging)
+        result["published"] = {k: v for k, v in metrics.items() if k != "per_class"}
+    print(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

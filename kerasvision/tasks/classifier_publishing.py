@@ -13,6 +13,8 @@ import numpy as np
 
 from kerasvision.tasks.publishing import publish, read_history  # noqa: F401 - read_history: public
 
+OPTIMIZERS = {"sgd": "SGD + Nesterov 0.9", "adamw": "AdamW"}
+
 
 def publish_classifier(workdir, output, command, x_test, y_test, note="", flip_averaging=False):
     """Write the shipped-model folder from `workdir`'s final.keras and history.csv.
@@ -46,6 +48,25 @@ def publish_classifier(workdir, output, command, x_test, y_test, note="", flip_a
     return publish(classifier, output, history, metrics, card)
 
 
+def publish_run(workdir, output, command, note="", flip_averaging=False):
+    """Publish the finished run in `workdir` without retraining: its held-out images are
+    loaded again from the data its config.json names. The card shows the command that
+    trained the run where config.json keeps it, else `command`. Returns the metrics."""
+    from kerasvision.tasks.classifier_training import load_training_data
+
+    workdir = Path(workdir)
+    missing = [name for name in ("config.json", "summary.json", "final.keras")
+               if not (workdir / name).is_file()]
+    if missing:
+        raise FileNotFoundError(f"{workdir} holds no finished run (no {', '.join(missing)}); "
+                                "train it first")
+    config = json.loads((workdir / "config.json").read_text())
+    _, _, x_test, y_test, _ = load_training_data(config["data"])
+    command = config.get("command") or command
+    return publish_classifier(workdir, output, command, x_test, y_test, note=note,
+                              flip_averaging=flip_averaging)
+
+
 def classifier_card(config, metrics, classifier, command, note=""):
     from kerasvision.tasks.model_card import (ModelCard, architecture_description,
                                               machine_description)
@@ -58,6 +79,8 @@ def classifier_card(config, metrics, classifier, command, note=""):
              f"alone scores {metrics['test_accuracy_single_view']:.4f}."
              if metrics["flip_averaging"] else "Single view, no test-time augmentation.")
     classes, k = len(config["class_names"]), min(5, len(config["class_names"]))
+    # The warm-up takes at most a tenth of the run (classifier_training.build_and_compile).
+    warmup = min(config["warmup_epochs"], config["epochs"] / 10)
     per_class = "\n".join(f"| {name} | {v['precision']:.3f} | {v['recall']:.3f} |"
                           for name, v in metrics["per_class"].items())
     return ModelCard(
@@ -69,8 +92,9 @@ def classifier_card(config, metrics, classifier, command, note=""):
                       f"(x/255 − {config['mean']:.4f})/{config['std']:.4f} inside the graph"),
         parameters=f"{metrics['params']:,} ({metrics['trainable_params']:,} trainable)",
         data=f"{config['data_description']}; augmentation: {config['augmentation']}",
-        training=(f"{metrics['epochs']} epochs, batch {config['batch_size']}, SGD + Nesterov 0.9, "
-                  f"lr {config['learning_rate']} ({config['warmup_epochs']} warm-up epoch(s), "
+        training=(f"{metrics['epochs']} epochs, batch {config['batch_size']}, "
+                  f"{OPTIMIZERS[config.get('optimizer', 'sgd')]}, "
+                  f"lr {config['learning_rate']} ({warmup:g} warm-up epoch(s), "
                   f"cosine to 0), weight decay {config['weight_decay']} (kernels), label "
                   f"smoothing {config['label_smoothing']}, seed {config['seed']}"),
         training_time=f"{metrics['train_minutes']} min on {machine_description()}",

@@ -11,10 +11,21 @@ import keras
 from kerasvision.registry import build
 
 
-def pixel_classifier(backbone, input_shape, classes, mean, std, **backbone_kwargs):
-    """Functional model: pixels (0–255) -> normalize -> `backbone` -> class probabilities."""
+def pixel_classifier(backbone, input_shape, classes, mean, std, min_side=0, **backbone_kwargs):
+    """Functional model: pixels (0–255) -> normalize -> `backbone` -> class probabilities.
+
+    With `min_side`, images with a smaller side are resized up to it (bilinear) inside the
+    graph, for architectures whose strides need a minimum input (AlexNet: 67 pixels); the
+    model's input stays `input_shape`.
+    """
     pixels = keras.Input(input_shape, name="pixels")
     normalized = keras.layers.Rescaling(scale=1.0 / (255.0 * std), offset=-mean / std,
                                         name="normalize")(pixels)
+    height, width = input_shape[:2]
+    if min(height, width) < min_side:
+        scale = min_side / min(height, width)
+        height, width = round(height * scale), round(width * scale)
+        normalized = keras.layers.Resizing(height, width, name="resize_up")(normalized)
+        input_shape = (height, width, *input_shape[2:])
     return build(backbone, input_tensor=normalized, input_shape=input_shape, classes=classes,
                  **backbone_kwargs)

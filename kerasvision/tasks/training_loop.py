@@ -2,7 +2,9 @@
 
 What a long CPU run needs: an atomic checkpoint of the whole model each epoch, a CSV history,
 TensorBoard logs, the wall time of each epoch, and keras' BackupAndRestore, so that re-running
-the same command after a kill (even `kill -9`) resumes from the last finished epoch. Under
+the same command after a kill (even `kill -9`) resumes from the last finished epoch. The backup
+is kept when training ends, so that re-running a finished run trains nothing, and a larger
+`epochs` continues from the last epoch; `run_records.clear_run` starts over. Under
 MultiWorkerMirroredStrategy only the chief writes the run's files; the other workers write
 theirs in `workdir/workers/N`, as Keras's multi-worker guide asks (they must write somewhere,
 and not over the chief).
@@ -10,10 +12,13 @@ and not over the chief).
 
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
 import keras
+
+from kerasvision.tasks.run_records import epochs_done, keep_records_before, recorded_minutes
 
 
 def distribution_strategy(kind):
@@ -89,30 +94,26 @@ class EpochTimer(keras.callbacks.Callback):
             fh.write(f"{epoch},{time.time() - self.start:.1f}\n")
 
     def total_minutes(self):
-        if not self.path.is_file():
-            return 0.0
-        per_epoch = {}
-        for line in self.path.read_text().splitlines():
-            epoch, seconds = line.split(",")
-            per_epoch[int(epoch)] = float(seconds)  # a re-run epoch replaces the killed one
-        return round(sum(per_epoch.values()) / 60, 1)
+        return recorded_minutes(self.path.parent)
 
 
 class AtomicModelCheckpoint(keras.callbacks.Callback):
     """Save the whole model to `path` at the end of every epoch, never leaving a torn file.
 
     keras.callbacks.ModelCheckpoint writes the target in place, so a kill mid-write leaves a
-    half-written `.keras`; this one writes beside it and renames (tasks/task.py).
+    half-written `.keras`; this one writes beside it and renames (tasks/task.py). With
+    `metadata` (`Task.metadata()`), the file loads as the task, class names included.
     """
 
-    def __init__(self, path):
+    def __init__(self, path, metadata=None):
         super().__init__()
         self.path = Path(path)
+        self.metadata = metadata  # the task's metadata (class names...), as final.keras has
 
     def on_epoch_end(self, epoch, logs=None):
         from kerasvision.tasks.task import save_model_atomically
 
-        save_model_atomically(self.model, self.path)
+        save_model_atomically(self.model, self.path, self.metadata)
 
 
 class AverageStatisticsAcrossReplicas(keras.callbacks.Callback):
@@ -148,29 +149,43 @@ def remove_partial_files(directory):
 
 
 def resumable_fit(model, train, epochs, workdir, validation=None, progress=1, callbacks=(),
-                  **fit_kwargs):
+                  checkpoint_metadata=None, **fit_kwargs):
     """`model.fit` that resumes after a kill; returns (history, minutes of all runs so far).
 
-    `fit_kwargs` go to `model.fit` (e.g. `steps_per_epoch` for a repeated dataset). Writes
-    `last.keras`, `history.csv`, `epoch_seconds.csv`, `logs/` (TensorBoard) and
-    `backup/` under `workdir` (see `run_directory` for multi-worker runs).
+    Training starts at `epochs_done(workdir)`: after a kill, the last backed-up epoch; after a
+    finished run, its last epoch (nothing is trained unless `epochs` grew). `progress`: 0
+    silent, 1 a bar on stderr that moves within each epoch, 2 one line per epoch on stderr.
+    `checkpoint_metadata` is stored in `last.keras` (a task's metadata). `fit_kwargs` go to
+    `model.fit` (e.g. `steps_per_epoch` for a repeated dataset). Writes `last.keras`,
+    `history.csv`, `epoch_seconds.csv`, `logs/` (TensorBoard) and `backup/` under `workdir`
+    (see `run_directory` for multi-worker runs).
     """
+    from kerasvision.tasks.training_progress import TrainingProgress
+
     directory = run_directory(workdir)
     directory.mkdir(parents=True, exist_ok=True)
     remove_partial_files(directory)
+    keep_records_before(directory, epochs_done(directory))
     timer = EpochTimer(directory / "epoch_seconds.csv")
+    shown = [TrainingProgress(epochs, per_step=progress == 1)] if progress else []
     # BackupAndRestore last: an epoch counts as done only once its records are written, so
-    # a kill in between re-runs the epoch (read_history keeps its last row) and never leaves
-    # an epoch missing from history.csv.
+    # a kill in between re-runs the epoch (keep_records_before drops its rows first) and
+    # never leaves an epoch missing from history.csv. Its backup outlives the run
+    # (delete_checkpoint=False): it is what tells a re-run that the epochs are done.
     all_callbacks = [
         *callbacks,
+        *shown,
         AverageStatisticsAcrossReplicas(),
         timer,
-        AtomicModelCheckpoint(directory / "last.keras"),
+        AtomicModelCheckpoint(directory / "last.keras", checkpoint_metadata),
         keras.callbacks.CSVLogger(str(directory / "history.csv"), append=True),
         keras.callbacks.TensorBoard(str(directory / "logs"), write_graph=False),
-        keras.callbacks.BackupAndRestore(str(directory / "backup"), double_checkpoint=True),
+        keras.callbacks.BackupAndRestore(str(directory / "backup"), double_checkpoint=True,
+                                         delete_checkpoint=False),
     ]
+    # The datasets shuffle themselves; fit's default shuffle=True only earns a warning.
+    fit_kwargs.setdefault("shuffle", False)
+    sys.stderr.flush()
     history = model.fit(train, epochs=epochs, validation_data=validation,
-                        callbacks=all_callbacks, verbose=progress, **fit_kwargs)
+                        callbacks=all_callbacks, verbose=0, **fit_kwargs)
     return history, timer.total_minutes()
