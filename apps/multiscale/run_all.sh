@@ -1,0 +1,14 @@
+#!/bin/sh
+# Every recipe of apps/multiscale, one at a time (about 11.5 machine minutes of training),
+# then the report. Re-run after a kill: finished runs are skipped, a cut-off one resumes.
+set -e
+cd "$(dirname "$0")/../.."
+mkdir -p runs/multiscale
+T="python apps/multiscale/train.py"
+$T fabric --minutes 3.5
+for lambda in 0.1 1 10; do
+    $T fabric --minutes 1 --budget-penalty $lambda --init-from runs/multiscale/fabric_lambda0/final.keras
+done
+$T msdnet --minutes 2.5
+$T gridnet --minutes 2.5
+python apps/multiscale/report.py
