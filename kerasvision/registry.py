@@ -23,6 +23,8 @@ KINDS = ("model", "pipeline")
 REFERENCE_KEYS = {
     "params": "published parameter count; tests/test_contract.py compares count_params()",
     "count": '"total" (default) or "trainable": which count `params` is',
+    "fixed": "[number, what]: weights the paper keeps fixed besides a trainable `params` "
+             "(LeNet-5's 840 RBF codes); shown by `kerasvision models` and `info`",
     "params_rel_tol": "relative tolerance for a paper that rounds (e.g. 0.01 for '11.0M')",
     "config": "builder arguments of the published configuration (default: the builder's)",
     "slow": "the reference build is heavy: its test is marked slow",

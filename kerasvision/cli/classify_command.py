@@ -13,13 +13,15 @@ from kerasvision.tasks.image_classifier import DEFAULT_TOP_K
 @click.option("--model", "model", metavar="NAME|PATH",
               help="A .keras file, a SavedModel directory, or a registry name "
                    "(default: the shipped Fashion-MNIST classifier).")
-@click.option("--weights", metavar="imagenet|PATH",
-              help="Weights for a registry name (imagenet) or a weights file to load.")
+@click.option("--weights", metavar="imagenet|none|PATH",
+              help="For a registry name: imagenet (the default; Keras's published weights), "
+                   "a weights file, or none (random weights: meaningless answers).")
 @click.option("--trust-model", is_flag=True,
               help="Allow legacy .h5 weight files (they can run code; only for files you trust).")
 @click.option("--top-k", default=DEFAULT_TOP_K, show_default=True, type=click.IntRange(1, 1000),
               help="How many classes to list per image, best first.")
-@click.option("--batch-size", default=64, show_default=True, type=click.IntRange(1, 4096))
+@click.option("--batch-size", default=64, show_default=True, type=click.IntRange(1, 4096),
+              help="Images per model call (memory against speed).")
 @click.option("--exit", "exit_", type=click.IntRange(1), metavar="K",
               help="For a multi-exit (anytime) model such as msdnet: answer from exit K, "
                    "counted from 1 (default: the last).")
@@ -28,36 +30,39 @@ from kerasvision.tasks.image_classifier import DEFAULT_TOP_K
 def classify(ctx, inputs, model, weights, trust_model, top_k, batch_size, exit_, as_json):
     """Classify image files and folders (walked recursively).
 
-    A file that cannot be read is reported on stderr, one line naming it, and the rest still
-    run; the exit code is then 1.
+    A file that cannot be read is reported on stderr, one line naming it (and with --json
+    listed with its "error"), and the rest still run; the exit code is then 1. A registry
+    name means its published weights; see --weights.
     """
     from kerasvision.cli.quiet_tensorflow import import_tensorflow
 
     import_tensorflow(debug=ctx.obj.get("debug", False))
-    from kerasvision.tasks.classifier_sources import load_classifier
+    from kerasvision.cli.registry_weights import cli_classifier
 
-    classifier = load_classifier(model, weights, trust_model)
+    classifier = cli_classifier(model, weights, trust_model)
 
     from kerasvision.cli.classification_answers import answer_line, in_distribution_fields
     from kerasvision.io import iter_image_files
 
     total = sum(1 for _ in iter_image_files(inputs))
     results, failed = [], 0
-    show_bar = total > 20 and not ctx.obj.get("debug", False)
+    # The bar, label included, only on a terminal: in a log or a pipe it is a stray line.
+    show_bar = total > 20 and not ctx.obj.get("debug", False) and sys.stderr.isatty()
     with click.progressbar(length=total, label="classifying", file=sys.stderr,
                            hidden=not show_bar) as bar:
         for result in classifier.predict_files(inputs, top_k=top_k, batch_size=batch_size,
                                                **({"exit": exit_} if exit_ else {})):
             bar.update(1)
+            results.append(result)  # failed files too: --json lists every input
             if result.error:
                 failed += 1
                 click.echo(f"kerasvision: {result.error}", err=True)
                 continue
-            results.append(result)
             if not as_json:
                 click.echo(answer_line(result.path, result.predictions))
     if as_json:
         click.echo(json.dumps([
+            {"image": r.path, "error": r.error} if r.error else
             {"image": r.path, "predictions": [
                 {"label": p.label, "class_id": p.class_id, "score": round(p.score, 6)}
                 for p in r.predictions], **in_distribution_fields(r.predictions)}

@@ -34,7 +34,8 @@ def data():
 @click.option("--count", required=True, type=click.IntRange(min=1), help="Number of scenes.")
 @click.option("--size", default="128,128", show_default=True, callback=_size,
               help="Scene HEIGHT,WIDTH in pixels.")
-@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0))
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Random seed: the same seed gives the same scenes.")
 @click.option("--split", type=click.Choice(["train", "validation", "test"]), default="train",
               show_default=True, help="Which Fashion-MNIST items the scenes use.")
 def scenes(output, count, size, seed, split):

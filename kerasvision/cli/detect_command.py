@@ -28,7 +28,8 @@ def annotated_name(path, taken):
               help="Least score of a detection shown.")
 @click.option("--output", "-o", type=click.Path(file_okay=False),
               help="Write an annotated PNG per image into this folder.")
-@click.option("--batch-size", default=16, show_default=True, type=click.IntRange(1, 1024))
+@click.option("--batch-size", default=16, show_default=True, type=click.IntRange(1, 1024),
+              help="Images per model call (memory against speed).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array for scripts.")
 @click.pass_context
 def detect(ctx, inputs, model, trust_model, threshold, output, batch_size, as_json):
@@ -52,7 +53,8 @@ def detect(ctx, inputs, model, trust_model, threshold, output, batch_size, as_js
         folder.mkdir(parents=True, exist_ok=True)
     total = sum(1 for _ in iter_image_files(inputs))
     results, failed, taken = [], 0, set()
-    show_bar = total > 20 and not ctx.obj.get("debug", False)
+    # The bar, label included, only on a terminal: in a log or a pipe it is a stray line.
+    show_bar = total > 20 and not ctx.obj.get("debug", False) and sys.stderr.isatty()
     with click.progressbar(length=total, label="detecting", file=sys.stderr,
                            hidden=not show_bar) as bar:
         for result in detector.predict_files(inputs, threshold=threshold,

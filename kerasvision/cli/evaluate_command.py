@@ -23,7 +23,8 @@ import click
 @click.option("--confusion", type=click.Path(dir_okay=False),
               help="segment: also draw the confusion matrix (rows normalised) into this PNG.")
 @click.option("--trust-model", is_flag=True, help="Allow legacy .h5 files.")
-@click.option("--batch-size", default=16, show_default=True, type=click.IntRange(1, 1024))
+@click.option("--batch-size", default=16, show_default=True, type=click.IntRange(1, 1024),
+              help="Images per model call (memory against speed).")
 @click.pass_context
 def evaluate(ctx, task, model, annotations, image_root, masks, confusion, trust_model,
              batch_size):

@@ -2,6 +2,8 @@
 
 import click
 
+from kerasvision.tasks.image_classifier import DEFAULT_TOP_K
+
 
 @click.command()
 @click.argument("model", metavar="MODEL")
@@ -9,9 +11,12 @@ import click
               help="The model's base directory; versions go in BASE/1, BASE/2, ...")
 @click.option("--version", type=click.IntRange(min=1),
               help="Version number (default: the next free one; never overwrites).")
-@click.option("--weights", metavar="imagenet|PATH", help="Weights for a registry name.")
+@click.option("--weights", metavar="imagenet|none|PATH",
+              help="For a registry name: imagenet (the default; Keras's published weights), "
+                   "a weights file, or none (random weights: meaningless answers).")
 @click.option("--trust-model", is_flag=True, help="Allow legacy .h5 weight files.")
-@click.option("--top-k", default=5, show_default=True, type=click.IntRange(min=1))
+@click.option("--top-k", default=DEFAULT_TOP_K, show_default=True, type=click.IntRange(min=1),
+              help="How many classes the classifier signature's `classes` and `labels` list.")
 @click.option("--no-warmup", is_flag=True, help="Do not write TF Serving warmup records.")
 @click.pass_context
 def export(ctx, model, output, version, weights, trust_model, top_k, no_warmup):
@@ -21,8 +26,10 @@ def export(ctx, model, output, version, weights, trust_model, top_k, no_warmup):
     Object Detection API's detection_boxes/scores/classes and num_detections.
 
     \b
-    Serve it:  docker run -p 8501:8501 -v "$PWD/BASE:/models/NAME" \\
-                 -e MODEL_NAME=NAME tensorflow/serving
+    Serve it on CPU:  docker run -p 8501:8501 -v "$PWD/BASE:/models/NAME" \\
+                        -e MODEL_NAME=NAME tensorflow/serving
+    on a GPU:         docker run --gpus all -p 8501:8501 -v "$PWD/BASE:/models/NAME" \\
+                        -e MODEL_NAME=NAME tensorflow/serving:latest-gpu
     """
     from kerasvision.cli.quiet_tensorflow import import_tensorflow
 
@@ -37,10 +44,10 @@ def export(ctx, model, output, version, weights, trust_model, top_k, no_warmup):
         click.echo(str(path))
         return
 
-    from kerasvision.tasks.classifier_sources import load_classifier
+    from kerasvision.cli.registry_weights import cli_classifier
     from kerasvision.tasks.saved_model_classifier import SavedModelClassifier
 
-    classifier = load_classifier(model, weights, trust_model)
+    classifier = cli_classifier(model, weights, trust_model)
     if isinstance(classifier, SavedModelClassifier):
         raise click.UsageError(f"{model}: already a SavedModel; export a .keras file instead")
     path = classifier.export(output, version=version, top_k=top_k, warmup=not no_warmup)

@@ -19,6 +19,39 @@ def parse_input_shape(value):
     return shape
 
 
+def parameter_counts(keras_model):
+    """(all parameters, trainable parameters) of a built model."""
+    import math
+
+    trainable = sum(math.prod(w.shape) for w in keras_model.trainable_weights)
+    return int(keras_model.count_params()), int(trainable)
+
+
+def registered_fixed(name):
+    """The registry's `fixed` note ([number, what]) for a registered name, else None."""
+    from kerasvision.registry import UnknownModelError, get_spec
+
+    try:
+        return get_spec(name).reference.get("fixed")
+    except UnknownModelError:
+        return None  # a file
+
+
+def parameter_line(keras_model, fixed=None):
+    """`name: N parameters (T trainable + F ...)`, the split the catalogue's counts refer to;
+    `fixed` ([number, what]) words the untrained part where the paper names it."""
+    total, trainable = parameter_counts(keras_model)
+    untrained = total - trainable
+    line = f"{keras_model.name}: {total:,} parameters"
+    if not untrained:
+        return f"{line} (all trainable)"
+    if fixed and fixed[0] == untrained:
+        return f"{line} ({trainable:,} trainable + {untrained:,} fixed {fixed[1]})"
+    kinds = sorted({type(layer).__name__ for layer in keras_model.layers
+                    if layer.non_trainable_weights})
+    return f"{line} ({trainable:,} trainable + {untrained:,} not trained: {', '.join(kinds)})"
+
+
 @click.command()
 @click.argument("model")
 @click.option("--input-shape", help="H,W,C to build (or re-trace) the model for.")
@@ -40,10 +73,10 @@ def info(ctx, model, input_shape, tiny, as_json):
         rows = layer_table(keras_model)
     except ValueError as error:
         raise click.ClickException(str(error).strip().splitlines()[0]) from error
+    total, trainable = parameter_counts(keras_model)
     if as_json:
-        click.echo(json.dumps({"model": keras_model.name,
-                               "params": int(keras_model.count_params()),
-                               "layers": rows}, indent=2))
+        click.echo(json.dumps({"model": keras_model.name, "params": total,
+                               "trainable_params": trainable, "layers": rows}, indent=2))
         return
-    click.echo(f"{keras_model.name}: {int(keras_model.count_params()):,} parameters")
+    click.echo(parameter_line(keras_model, registered_fixed(model)))
     click.echo(format_layer_table(rows))

@@ -71,9 +71,74 @@ def cli(ctx, debug):
     ctx.obj["debug"] = debug
 
 
+# Options of the `kerasvision` group itself: they go before the command.
+ROOT_OPTIONS = ("--debug", "--version", "--help", "-h")
+
+
+def root_debug(argv):
+    """Whether `--debug` was given to `kerasvision` itself, i.e. before the command name."""
+    for arg in argv:
+        if not arg.startswith("-"):
+            return False  # the command: what follows is the command's own
+        if arg == "--debug":
+            return True
+    return False
+
+
+def is_usage_error(exc):
+    """Errors in what was asked rather than in the inputs: exit code 2, like click's own."""
+    from kerasvision.registry import UnknownModelError
+
+    return isinstance(exc, UnknownModelError) or getattr(exc, "usage_error", False)
+
+
+def usage_message(exc):
+    """click's message, with where an option of `kerasvision` itself goes."""
+    message = exc.format_message()
+    if isinstance(exc, click.NoSuchOption) and exc.option_name in ROOT_OPTIONS:
+        message += (f" ({exc.option_name} is an option of kerasvision itself and goes before "
+                    f"the command: kerasvision {exc.option_name} COMMAND ...)")
+    return message
+
+
+# Options naming a folder a command creates for its results (or a file inside one).
+OUTPUT_OPTIONS = ("--output", "--workdir", "-o")
+
+
+def output_paths(argv):
+    """The values of `OUTPUT_OPTIONS` in `argv` (`--output X` and `--output=X` forms)."""
+    paths = []
+    for i, arg in enumerate(argv):
+        name, equals, value = arg.partition("=")
+        if name in OUTPUT_OPTIONS:
+            if equals:
+                paths.append(value)
+            elif i + 1 < len(argv):
+                paths.append(argv[i + 1])
+    return paths
+
+
 def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
-    debug = "--debug" in argv
+    """Run the command; a failed run removes the output folders it created and left empty."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    created = []
+    if any(p for p in output_paths(argv)):
+        from kerasvision.io.output_directories import missing_parents
+
+        created = [missing_parents(p) for p in output_paths(argv) if p]
+    try:
+        _main(argv)
+    except BaseException as exc:
+        if created and not (isinstance(exc, SystemExit) and exc.code in (0, None)):
+            from kerasvision.io.output_directories import remove_if_empty
+
+            for directories in created:
+                remove_if_empty(directories)
+        raise
+
+
+def _main(argv):
+    debug = root_debug(argv)
     try:
         rc = cli.main(args=argv, prog_name="kerasvision", standalone_mode=False)
     except click.exceptions.Abort:
@@ -82,7 +147,7 @@ def main(argv=None):
     except click.ClickException as exc:
         if debug:
             raise
-        click.echo(f"kerasvision: error: {exc.format_message()}", err=True)
+        click.echo(f"kerasvision: error: {usage_message(exc)}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         click.echo("kerasvision: interrupted", err=True)
@@ -92,7 +157,7 @@ def main(argv=None):
             raise
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         click.echo(f"kerasvision: error: {message}", err=True)
-        sys.exit(1)
+        sys.exit(2 if is_usage_error(exc) else 1)
     sys.exit(rc if isinstance(rc, int) else 0)
 
 

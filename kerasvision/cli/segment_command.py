@@ -42,7 +42,8 @@ def summary_line(path, classes):
 @click.option("--crf", is_flag=True,
               help="Refine each map with a dense CRF on the image's colours (Krähenbühl & "
                    "Koltun 2011); needs the crf extra (pydensecrf).")
-@click.option("--batch-size", default=16, show_default=True, type=click.IntRange(1, 1024))
+@click.option("--batch-size", default=16, show_default=True, type=click.IntRange(1, 1024),
+              help="Images per model call (memory against speed).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array for scripts.")
 @click.pass_context
 def segment(ctx, inputs, model, trust_model, output, crf, batch_size, as_json):
@@ -69,7 +70,8 @@ def segment(ctx, inputs, model, trust_model, output, crf, batch_size, as_json):
         folder.mkdir(parents=True, exist_ok=True)
     total = sum(1 for _ in iter_image_files(inputs))
     answers, failed, taken = [], 0, set()
-    show_bar = total > 20 and not ctx.obj.get("debug", False)
+    # The bar, label included, only on a terminal: in a log or a pipe it is a stray line.
+    show_bar = total > 20 and not ctx.obj.get("debug", False) and sys.stderr.isatty()
     with click.progressbar(length=total, label="segmenting", file=sys.stderr,
                            hidden=not show_bar) as bar:
         for result in segmenter.predict_files(inputs, batch_size=batch_size,

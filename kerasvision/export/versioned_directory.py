@@ -39,11 +39,22 @@ def write_version(base, write, validate=None, version=None):
     Returns:
         The final `Path` of the version directory.
     """
+    from kerasvision.io.output_directories import missing_parents, remove_if_empty
+
     base = Path(base)
+    created = missing_parents(base)
     try:
         base.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OSError(f"{base}: cannot create the export directory ({exc.strerror})") from exc
+    try:
+        return _write_version(base, write, validate, version)
+    except BaseException:
+        remove_if_empty(created)  # a failed first export leaves no empty BASE behind
+        raise
+
+
+def _write_version(base, write, validate, version):
     if not os.access(base, os.W_OK):
         raise PermissionError(f"{base}: export directory is not writable")
     version = next_version(base) if version is None else int(version)

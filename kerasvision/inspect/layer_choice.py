@@ -1,6 +1,20 @@
-"""Which layer to look at: by name, or the first/last convolution of a model."""
+"""Which layer to look at: by name, or the first/last convolution of a model, or the deepest
+convolution whose units see a part of the image (for top patches)."""
 
 import keras
+
+# A patch layer's receptive field may cover at most this fraction of the input's shorter
+# side. Units that see (nearly) the whole image give top "patches" that are whole images,
+# all alike; two thirds leaves a part of the object in each patch and several positions to
+# choose from. On the shipped 28x28 WRN-16-2 it picks stage2_unit1_conv2 (field 17), the
+# layer its model card shows; the next convolution sees 21 of 28 pixels.
+PATCH_FIELD_FRACTION = 2 / 3
+
+
+class UnknownLayerError(ValueError):
+    """A layer name the model does not have (a usage error: exit code 2 on the CLI)."""
+
+    usage_error = True
 
 
 def is_convolution(layer):
@@ -22,14 +36,31 @@ def pick_layer(model, layer_name=None, default="last"):
         try:
             return model.get_layer(layer_name)
         except ValueError:
-            names = ", ".join(layer.name for layer in model.layers)
-            raise ValueError(f"model {model.name!r} has no top-level layer {layer_name!r}; "
-                             f"it has: {names}") from None
+            names = ", ".join(layer.name for layer in conv_layers(model)) or ", ".join(
+                layer.name for layer in model.layers)
+            raise UnknownLayerError(f"model {model.name!r} has no top-level layer "
+                                    f"{layer_name!r}; its convolutions: {names}") from None
     convs = conv_layers(model)
     if not convs:
         raise ValueError(f"model {model.name!r} has no convolutional layer with an image-like "
                          "output; name one with layer_name")
     return convs[0] if default == "first" else convs[-1]
+
+
+def patch_layer(model, image_size):
+    """The deepest convolution whose receptive field fits `PATCH_FIELD_FRACTION` of the
+    input's shorter side (`image_size` (height, width)); the first convolution if none does."""
+    from kerasvision.inspect.model_trace import trace_model
+
+    convs = conv_layers(model)
+    if not convs:
+        return pick_layer(model, None)  # raises the no-convolution error
+    limit = PATCH_FIELD_FRACTION * min(image_size)
+    fields = {trace.name: trace.field for trace in trace_model(model)}
+    fitting = [layer for layer in convs
+               if fields.get(layer.name) is not None and len(fields[layer.name].size) == 2
+               and max(fields[layer.name].size) <= limit]
+    return fitting[-1] if fitting else convs[0]
 
 
 def layer_probe(model, layer):

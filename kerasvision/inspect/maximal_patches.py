@@ -11,7 +11,7 @@ import dataclasses
 import numpy as np
 
 from kerasvision.inspect.image_grid import display_range, save_image_grid
-from kerasvision.inspect.layer_choice import layer_probe, pick_layer
+from kerasvision.inspect.layer_choice import layer_probe, patch_layer, pick_layer
 from kerasvision.inspect.layer_receptive_field import receptive_field
 
 
@@ -37,7 +37,8 @@ def top_patches(model, images, layer_name=None, filters=8, top=9, batch_size=32)
     Args:
         model: a functional Keras model.
         images: array (N, H, W, C), already as the model expects its input.
-        layer_name: a top-level layer with a 4-D output (default: the last convolution).
+        layer_name: a top-level layer with a 4-D output (default: the deepest convolution
+            whose receptive field is at most two thirds of the image, `patch_layer`).
         filters: how many filters (the first ones), or a list of filter indices.
         top: patches per filter.
 
@@ -45,7 +46,8 @@ def top_patches(model, images, layer_name=None, filters=8, top=9, batch_size=32)
         (layer name, list with one list of `Patch` per filter, highest activation first).
     """
     images = np.asarray(images)
-    layer = pick_layer(model, layer_name, default="last")
+    layer = (pick_layer(model, layer_name) if layer_name is not None
+             else patch_layer(model, images.shape[1:3]))
     field = receptive_field(model, layer.name)
     if len(field.axes) != 2 or field.jump[0] is None:
         raise ValueError(f"layer {layer.name!r} has no 2-D spatial output to take patches from")
@@ -84,7 +86,8 @@ def patch_pixels(image, patch, fill=0.5):
 
 
 def plot_top_patches(patches, images, path, layer_name=""):
-    """One row per filter of its top patches (from `top_patches`) as a PNG at `path`."""
+    """One row per filter of its top patches (from `top_patches`) as a PNG at `path`; the
+    number above each patch is its unit's activation, as the title says."""
     shown = display_range(np.asarray(images, dtype="float64"))  # one scale for all images
     rows, titles, labels = [], [], []
     for per_filter in patches:
@@ -94,4 +97,5 @@ def plot_top_patches(patches, images, path, layer_name=""):
     size = patches[0][0].full_box if patches and patches[0] else None
     rf = f", field {size[0][1] - size[0][0] + 1}x{size[1][1] - size[1][0] + 1}" if size else ""
     return save_image_grid(rows, path, row_labels=labels, titles=titles,
-                           suptitle=f"top patches of {layer_name}{rf}")
+                           suptitle=f"top patches of {layer_name}{rf}\n"
+                                    "(number above each patch: the unit's activation)")

@@ -3,7 +3,7 @@
 import os
 
 
-def load_model(source, input_shape=None, tiny=False):
+def load_model(source, input_shape=None, tiny=False, weights=None):
     """Load `source` (a `.keras` file) or build it (a registered name).
 
     Args:
@@ -11,9 +11,12 @@ def load_model(source, input_shape=None, tiny=False):
         input_shape: (H, W, C) to build the registered model for, or to re-trace a loaded
             model on (so that shapes, fields and MACs are concrete where it takes any size).
         tiny: build the registered model's small test variant.
+        weights: for a registered name, "imagenet" (Keras's published weights, where the
+            architecture has them) or None (random initialisation).
 
     Raises:
-        ValueError: the file cannot be loaded or the name is unknown (one line, names it).
+        ValueError: the file cannot be loaded (one line, names it).
+        kerasvision.registry.UnknownModelError: the name is not registered.
     """
     import keras
 
@@ -28,20 +31,25 @@ def load_model(source, input_shape=None, tiny=False):
         try:
             model = keras.saving.load_model(source)
         except Exception as error:  # noqa: BLE001 - any loader failure is a bad file
-            first = str(error).strip().splitlines()[0] if str(error).strip() else ""
-            raise ValueError(f"{source}: cannot load as a Keras model "
-                             f"({type(error).__name__}: {first})") from error
+            from kerasvision.tasks.model_file_errors import unloadable_model_reason
+
+            raise ValueError(unloadable_model_reason(source, error)) from None
         model = _single_view(keras, model)
         if input_shape is not None:
             model = _retraced(keras, model, tuple(input_shape))
         return model
-    from kerasvision.registry import UnknownModelError, build, build_tiny
+    if os.path.isdir(source):
+        raise ValueError(f"{source}: a directory, not a .keras file or a registered name "
+                         "(an exported SavedModel cannot be inspected layer by layer; "
+                         "inspect the .keras file it was exported from)")
+    from kerasvision.registry import build, build_tiny
 
+    # An unknown name raises UnknownModelError (a usage error: exit code 2 on the CLI).
     overrides = {} if input_shape is None else {"input_shape": tuple(input_shape)}
-    try:
-        return (build_tiny if tiny else build)(source, **overrides)
-    except UnknownModelError as error:
-        raise ValueError(str(error)) from error
+    if weights is not None:
+        overrides["weights"] = weights
+    model = (build_tiny if tiny else build)(source, **overrides)
+    return model
 
 
 def _single_view(keras, model):

@@ -1,10 +1,13 @@
 """Where a classifier comes from: the shipped model, a .keras file, a SavedModel directory, or
 a registry name (optionally with ImageNet weights or a weights file). Shared by the CLI's
-`classify` and `export`."""
+`classify` and `export` (through `kerasvision.cli.registry_weights`, which decides what a
+registry name without `--weights` means)."""
 
 
 def load_classifier(model=None, weights=None, trust_model=False):
     """ImageClassifier (or SavedModelClassifier) from a name/path option; None: the shipped one.
+
+    For a registry name, `weights` is "imagenet", a weights file, or None (random weights).
 
     Legacy `.h5` model files can carry code and load only with `trust_model`.
     """
@@ -24,8 +27,10 @@ def load_classifier(model=None, weights=None, trust_model=False):
     else:
         from kerasvision.tasks.imagenet_classifier import registry_classifier
 
-        classifier = registry_classifier(model, weights)
-        weights = None
+        # ImageNet weights are built in (their preprocessing and class names come with
+        # them); a weights file is loaded below into the randomly initialised network.
+        classifier = registry_classifier(model, "imagenet" if weights == "imagenet" else None)
+        weights = None if weights == "imagenet" else weights
     if weights:
         from kerasvision.tasks.weight_files import load_weights_file
 

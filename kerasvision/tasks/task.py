@@ -62,6 +62,7 @@ def load_keras_model(path, trust_model=False):
     import kerasvision.layers  # noqa: F401 - registers our layers for deserialization
     import kerasvision.models._families  # noqa: F401 - and our model classes (detectors)
     import kerasvision.models.segmentation.compile_objects  # noqa: F401 - losses, metrics
+    from kerasvision.tasks.model_file_errors import unloadable_model_reason
 
     path = Path(path)
     if not path.is_file():
@@ -77,13 +78,9 @@ def load_keras_model(path, trust_model=False):
         if "Lambda" in str(exc) or "safe_mode" in str(exc):
             raise ValueError(f"{path}: refused, the file holds code (a Lambda layer); "
                              "kerasvision loads .keras files in safe mode only") from None
-        raise ValueError(f"{path}: not a loadable Keras model ({exc})") from None
+        raise ValueError(unloadable_model_reason(path, exc)) from None
     except Exception as exc:  # noqa: BLE001 - a broken zip is one line for the user
-        first = str(exc).splitlines()[0] if str(exc) else ""
-        # Keras appends whole configs to some messages: keep the line a person can read.
-        first = first if len(first) <= 200 else first[:200] + " ..."
-        raise ValueError(f"{path}: not a loadable Keras model ({type(exc).__name__}: "
-                         f"{first})") from None
+        raise ValueError(unloadable_model_reason(path, exc)) from None
 
 
 def save_model_atomically(model, path, metadata=None):

@@ -44,7 +44,7 @@ def test_json_for_a_keras_file_with_input_shape(saved_model):
 def test_text_table_for_a_keras_file(saved_model):
     result = _run(["info", saved_model])
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[0] == "tiny_net: 760 parameters"
+    assert result.output.splitlines()[0] == "tiny_net: 760 parameters (all trainable)"
     conv = next(line for line in result.output.splitlines() if line.startswith("conv"))
     assert "5x5" in conv and "760" in conv and "?" in conv  # MACs unknown without a size
 
@@ -71,12 +71,13 @@ def test_registered_name_builds_with_input_shape(monkeypatch):
 def test_errors_are_one_line(tmp_path, capsys):
     bad = tmp_path / "broken.keras"
     bad.write_bytes(b"not a zip")
-    for args, expected in ((["info", str(bad)], "broken.keras: cannot load"),
-                           (["info", "no-such-model-xyz"], "unknown model"),
-                           (["info", str(tmp_path / "missing.keras")], "no such file")):
+    for args, expected, code in (
+            (["info", str(bad)], "broken.keras: not a .keras file (a .keras file is a zip", 1),
+            (["info", "no-such-model-xyz"], "unknown model", 2),  # a usage error
+            (["info", str(tmp_path / "missing.keras")], "no such file", 1)):
         with pytest.raises(SystemExit) as exit_info:
             main(args)
-        assert exit_info.value.code == 1
+        assert exit_info.value.code == code
         err = capsys.readouterr().err.strip()
         assert len(err.splitlines()) == 1 and expected in err, err
 

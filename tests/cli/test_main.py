@@ -43,7 +43,9 @@ def test_models_json_is_the_registry():
     proc = run("models", "--json")
     assert proc.returncode == 0
     rows = json.loads(proc.stdout)
-    assert [r["name"] for r in rows] == list_models()
+    from kerasvision.cli.models_command import natural_key
+
+    assert [r["name"] for r in rows] == sorted(list_models(), key=natural_key)
     wrn = next(r for r in rows if r["name"] == "wrn_16_2")
     assert wrn["task"] == "classification" and "Zagoruyko" in wrn["paper"]
     assert wrn["params"] == 691_674
@@ -57,7 +59,7 @@ def test_models_task_filter():
 
 def test_unknown_model_is_one_line_with_suggestions(tmp_path):
     proc = run("classify", str(tmp_path), "--model", "wrn_16_3")
-    assert proc.returncode == 1
+    assert proc.returncode == 2  # a usage error
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "unknown model 'wrn_16_3'" in lines[0] and "wrn_16_2" in lines[0]
     assert "Traceback" not in proc.stderr

@@ -35,9 +35,9 @@ def workspace(tmp_path_factory):
     return root
 
 
-def _invoke(args):
+def _invoke(args, exit_code=0):
     result = CliRunner().invoke(cli, args, obj={})
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == exit_code, result.output
     return result.output
 
 
@@ -52,7 +52,7 @@ def test_patches(workspace):
     out = workspace / "patches.png"
     text = _invoke(["visualize", "patches", str(workspace / "viz_net.keras"),
                     "--images", str(workspace / "images"), "--filters", "4", "--top", "5",
-                    "-o", str(out)])
+                    "-o", str(out)], exit_code=1)  # notes.png was skipped
     # conv2 after a 5x5 conv and a 2x2 pool: 5 + 1 + 2*2 = 10 pixels.
     assert "top 5 patches of 4 filters of conv2 over 6 images (field 10x10)" in text
     width, height = _png_size(out)
@@ -62,7 +62,8 @@ def test_patches(workspace):
 def test_patches_of_a_named_layer(workspace):
     out = workspace / "patches_conv1.png"
     text = _invoke(["visualize", "patches", str(workspace / "viz_net.keras"),
-                    "--images", str(workspace / "images"), "--layer", "conv1", "-o", str(out)])
+                    "--images", str(workspace / "images"), "--layer", "conv1", "-o", str(out)],
+                   exit_code=1)  # notes.png was skipped
     assert "of conv1" in text and "(field 5x5)" in text
     _png_size(out)
 
@@ -95,6 +96,6 @@ def test_unknown_layer_is_one_line_error(workspace, capsys):
         main(["visualize", "activations", str(workspace / "viz_net.keras"),
               str(workspace / "images" / "img0.png"), "--layer", "nope",
               "-o", str(workspace / "x.png")])
-    assert exit_info.value.code == 1
+    assert exit_info.value.code == 2  # a usage error
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "no top-level layer 'nope'" in err

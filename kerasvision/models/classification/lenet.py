@@ -39,6 +39,8 @@ C3_CONNECTIONS = (
 @register_model(
     "lenet5", task="classification", paper=PAPER,
     reference={"params": 60_000, "count": "trainable",
+               # The output RBF units' 10 x 84 codes are hand-set, not trained (§II.B).
+               "fixed": [840, "RBF codes"],
                "source": "LeCun et al. 1998 §II.B: 60,000 trainable parameters, "
                          "340,908 connections; MNIST error 0.95%"},
     tiny={"input_shape": (32, 32, 1), "classes": 10},
