@@ -66,7 +66,7 @@ class ImageClassifier(Task):
 
     def __init__(self, model, class_names=None, preprocessor=None, in_distribution=None):
         super().__init__(model, class_names or class_names_in_model(model), preprocessor)
-        # An `EnergyScore` (tasks/in_distribution.py), or None: no in-distribution test.
+        # An `InDistributionScore` (tasks/in_distribution.py), or None: no such test.
         self.in_distribution = in_distribution
 
     # ---- construction -------------------------------------------------------------------
@@ -90,11 +90,11 @@ class ImageClassifier(Task):
     # ---- in-distribution score (tasks/in_distribution.py) ---------------------------------
     @classmethod
     def from_model(cls, model, metadata=None):
-        from kerasvision.tasks.in_distribution import EnergyScore
+        from kerasvision.tasks.in_distribution import in_distribution_from_config
 
         task = super().from_model(model, metadata)
         config = (metadata or {}).get("in_distribution")
-        task.in_distribution = EnergyScore.from_config(config) if config else None
+        task.in_distribution = in_distribution_from_config(config) if config else None
         return task
 
     def metadata(self):

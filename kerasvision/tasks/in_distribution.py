@@ -1,20 +1,27 @@
-"""Whether an image is like the ones a classifier was trained on: the energy score.
+"""Whether an image is like the ones a classifier was trained on: a score per prediction.
 
-Liu, Wang, Owens & Li, "Energy-based Out-of-distribution Detection", NeurIPS 2020, §2–3: the
-free energy of a classifier's logits f(x), E(x) = -T · logsumexp(f(x) / T), is lower for
-inputs like the training data than for others, and unlike the softmax's top score it is not
-squashed to 1 for confident answers (their Figure 2). The score kept here is -E(x) (higher:
-more in-distribution) with T = 1, which the paper uses without fine-tuning (§4.2), and the
-threshold is set so that a chosen share of in-distribution images passes (95 %, the paper's
-"TPR 95 %" operating point, §4.1), on validation images the network never trained on.
+Two scores, both read from the network's penultimate features (the input of its last Dense
+layer) with no new weights, so a shipped network gains them without retraining:
 
-The score needs the logits, which a softmax output hides: `ScoredModel` taps the input of the
-model's last Dense layer and applies that layer's own kernel and bias (no new weights), so a
-shipped network gains the score without retraining. The calibration is task metadata (a
-plain dict in the `.keras` file and the export, like the class names).
+- `MahalanobisScore` (the shipped classifier's): Lee, Lee, Lee & Shin, "A Simple Unified
+  Framework for Detecting Out-of-Distribution Samples and Adversarial Attacks", NeurIPS 2018,
+  §2.1: class-conditional Gaussians with one shared covariance fitted to the training
+  images' features; the score is M(x) = max_c -(f(x) - μ_c)ᵀ Σ⁻¹ (f(x) - μ_c) (their eq. 2),
+  the penultimate layer only, without their input pre-processing or feature ensemble.
+- `EnergyScore`: Liu, Wang, Owens & Li, "Energy-based Out-of-distribution Detection",
+  NeurIPS 2020, §2–3: -E(x) = T · logsumexp(f(x) / T) of the logits (the last Dense layer's
+  own kernel and bias applied to the tapped features), T = 1 as the paper uses it without
+  fine-tuning (§4.2).
 
-    calibration = calibrate_energy(classifier.model, validation_pixels)   # 95 % pass
-    classifier.in_distribution = calibration
+Higher means more like the training data. The threshold is set so that a chosen share of
+in-distribution images passes (95 %: the papers' "TPR 95 %" operating point), on images that
+are not the test set. The calibration is task metadata (a plain dict in the `.keras` file and
+the export, like the class names). Measured on the shipped Fashion-MNIST classifier
+(benchmarks/photo_inputs.py), the Mahalanobis score flags far more of the inputs it does not
+know than the energy score, whose logits the training's label smoothing compresses.
+
+    classifier.in_distribution = fit_mahalanobis(classifier.model, train_pixels, train_labels,
+                                                 calibration_pixels, noun="garment")
 """
 
 from collections import namedtuple
@@ -24,9 +31,8 @@ import numpy as np
 # A calibrated classifier's forward outputs: class probabilities (N, C) and the score (N,).
 ScoredOutputs = namedtuple("ScoredOutputs", ["probabilities", "score"])
 
-METHOD = "energy"
-PAPER = ("Liu, Wang, Owens & Li, Energy-based Out-of-distribution Detection, NeurIPS 2020")
 DEFAULT_PASS_RATE = 0.95
+_SIGNIFICANT = 9  # digits that round-trip a float32 through the JSON metadata
 
 
 def logits_head(model):
@@ -39,37 +45,33 @@ def logits_head(model):
         raise ValueError(f"model {model.name!r} has no Dense layer: no logits to score")
     name = getattr(head.activation, "__name__", "")
     if name not in ("softmax", "linear"):
-        raise ValueError(f"model {model.name!r} ends in a {name} Dense layer; the energy score "
-                         "needs logits (a softmax or linear classification layer)")
+        raise ValueError(f"model {model.name!r} ends in a {name} Dense layer; the "
+                         "in-distribution score needs logits (a softmax or linear "
+                         "classification layer)")
     return head, name == "softmax"
 
 
 class ScoredModel:
-    """A classifier's model that also returns the energy score of each image.
+    """A classifier's model that also returns an in-distribution score per image.
 
     `graph_call(pixels)` (graph ops, for the SavedModel) and `predict(pixels)` (numpy) return
     (class probabilities (N, C), score (N,)).
     """
 
-    def __init__(self, model, temperature=1.0):
+    def __init__(self, model, score):
         import keras
 
-        self.model = model
-        self.temperature = float(temperature)
-        self.head, self.applies_softmax = logits_head(model)
-        tap = self.head.input if self.applies_softmax else self.head.output
-        self.taps = keras.Model(model.inputs, [model.outputs[0], tap],
+        self.model, self.score = model, score
+        self.head, _ = logits_head(model)
+        self.taps = keras.Model(model.inputs, [model.outputs[0], self.head.input],
                                 name=f"{model.name}_scored")
         self._traced = None
 
     def graph_call(self, pixels):
         import tensorflow as tf
 
-        probabilities, tapped = self.taps(pixels, training=False)
-        logits = (tf.matmul(tapped, self.head.kernel) + self.head.bias
-                  if self.applies_softmax else tapped)
-        t = self.temperature
-        return probabilities, t * tf.reduce_logsumexp(tf.cast(logits, tf.float32) / t, axis=-1)
+        probabilities, features = self.taps(pixels, training=False)
+        return probabilities, self.score.graph_score(tf.cast(features, tf.float32), self.head)
 
     def predict(self, pixels, batch_size=256):
         import tensorflow as tf
@@ -84,69 +86,177 @@ class ScoredModel:
                 np.concatenate([s.numpy() for _, s in parts]))
 
 
-class EnergyScore:
-    """A calibrated in-distribution test: `score >= threshold` means like the training data.
+class InDistributionScore:
+    """A calibrated test: `score >= threshold` means like the training data.
 
     Args:
         threshold: the score below which an image is flagged.
-        temperature: T of the energy (1: the paper's choice without fine-tuning).
         pass_rate: the share of the calibration images at or above the threshold.
         calibrated_on: which images set the threshold, in words (for the card and metadata).
         noun: what the classes are, for messages ("not like any garment the model knows").
     """
 
-    def __init__(self, threshold, temperature=1.0, pass_rate=DEFAULT_PASS_RATE,
-                 calibrated_on="", noun="class"):
+    method = None
+    paper = None
+
+    def __init__(self, threshold, pass_rate=DEFAULT_PASS_RATE, calibrated_on="", noun="class"):
         self.threshold = float(threshold)
-        self.temperature = float(temperature)
         self.pass_rate = float(pass_rate)
         self.calibrated_on = str(calibrated_on)
         self.noun = str(noun)
         self._scored = None
 
-    def get_config(self):
-        return {"method": METHOD, "paper": PAPER, "threshold": self.threshold,
-                "temperature": self.temperature, "pass_rate": self.pass_rate,
-                "calibrated_on": self.calibrated_on, "noun": self.noun}
+    def graph_score(self, features, head):
+        """Scores (N,) from penultimate features (N, D) in graph ops."""
+        raise NotImplementedError
 
-    @classmethod
-    def from_config(cls, config):
-        if config.get("method") != METHOD:
-            raise ValueError(f"unknown in-distribution method {config.get('method')!r}")
-        keys = ("threshold", "temperature", "pass_rate", "calibrated_on", "noun")
-        return cls(**{k: config[k] for k in keys if k in config})
+    def get_config(self):
+        return {"method": self.method, "paper": self.paper, "threshold": self.threshold,
+                "pass_rate": self.pass_rate, "calibrated_on": self.calibrated_on,
+                "noun": self.noun}
 
     def scored(self, model):
         """The `ScoredModel` of `model` (built once per model)."""
         if self._scored is None or self._scored.model is not model:
-            self._scored = ScoredModel(model, self.temperature)
+            self._scored = ScoredModel(model, self)
         return self._scored
+
+    def scores(self, model, pixels, batch_size=256):
+        """The score of each image (numpy (N,)) under `model` (float pixels 0–255)."""
+        return self.scored(model).predict(pixels, batch_size)[1]
 
     def passes(self, scores):
         return np.asarray(scores) >= self.threshold
 
+    def calibrate(self, model, pixels, pass_rate=DEFAULT_PASS_RATE, calibrated_on=""):
+        """Set the threshold so that `pass_rate` of `pixels` pass; returns self.
+
+        `pixels` must be in-distribution images that are not the test set (a validation split):
+        images the network trained on score higher than new ones, so a threshold set on them
+        flags more than 1 - `pass_rate` of new images.
+        """
+        scores = self.scores(model, pixels)
+        if not len(scores):
+            raise ValueError("no calibration images")
+        # The largest threshold that still lets at least `pass_rate` through (ties pass).
+        passing = max(int(np.ceil(pass_rate * len(scores) - 1e-9)), 1)
+        self.threshold = float(np.sort(scores)[len(scores) - passing])
+        self.pass_rate, self.calibrated_on = float(pass_rate), str(calibrated_on)
+        return self
+
+
+class EnergyScore(InDistributionScore):
+    """-E(x) = T · logsumexp(logits / T) (Liu et al. NeurIPS 2020)."""
+
+    method = "energy"
+    paper = "Liu, Wang, Owens & Li, Energy-based Out-of-distribution Detection, NeurIPS 2020"
+
+    def __init__(self, threshold=0.0, temperature=1.0, **kwargs):
+        super().__init__(threshold, **kwargs)
+        self.temperature = float(temperature)
+
+    def graph_score(self, features, head):
+        import tensorflow as tf
+
+        logits = tf.matmul(features, head.kernel) + head.bias
+        t = self.temperature
+        return t * tf.reduce_logsumexp(tf.cast(logits, tf.float32) / t, axis=-1)
+
+    def get_config(self):
+        return {**super().get_config(), "temperature": self.temperature}
+
+
+class MahalanobisScore(InDistributionScore):
+    """max_c -(f - μ_c)ᵀ Σ⁻¹ (f - μ_c) on penultimate features (Lee et al. NeurIPS 2018).
+
+    Args:
+        means: class means of the training features, (C, D).
+        precision: the inverse of their shared (tied) covariance, (D, D).
+    """
+
+    method = "mahalanobis"
+    paper = ("Lee, Lee, Lee & Shin, A Simple Unified Framework for Detecting "
+             "Out-of-Distribution Samples and Adversarial Attacks, NeurIPS 2018")
+
+    def __init__(self, means, precision, threshold=0.0, **kwargs):
+        super().__init__(threshold, **kwargs)
+        self.means = np.asarray(means, np.float32)
+        self.precision = np.asarray(precision, np.float32)
+
+    @classmethod
+    def fit(cls, features, labels, **kwargs):
+        """Class means and the tied covariance's (pseudo-)inverse from training features."""
+        features = np.asarray(features, np.float64)
+        labels = np.asarray(labels)
+        classes = np.unique(labels)
+        means = np.stack([features[labels == c].mean(0) for c in classes])
+        centred = features - means[np.searchsorted(classes, labels)]
+        covariance = centred.T @ centred / len(features)
+        return cls(means, np.linalg.pinv(covariance, hermitian=True), **kwargs)
+
+    def graph_score(self, features, head=None):
+        import tensorflow as tf
+
+        means = tf.constant(self.means)
+        precision = tf.constant(self.precision)
+        # (f - μ)ᵀ P (f - μ) = fᵀPf - 2 fᵀPμ + μᵀPμ, for every class at once.
+        projected = tf.matmul(features, precision)
+        squared = (tf.reduce_sum(projected * features, axis=-1, keepdims=True)
+                   - 2.0 * tf.matmul(projected, means, transpose_b=True)
+                   + tf.reduce_sum(tf.matmul(means, precision) * means, axis=-1)[None])
+        return -tf.reduce_min(squared, axis=-1)
+
+    def get_config(self):
+        def rounded(array):
+            return [[float(f"{v:.{_SIGNIFICANT}g}") for v in row] for row in array]
+
+        return {**super().get_config(), "means": rounded(self.means),
+                "precision": rounded(self.precision)}
+
+
+SCORES = {cls.method: cls for cls in (EnergyScore, MahalanobisScore)}
+
+
+def in_distribution_from_config(config):
+    """The score a `get_config()` dict describes."""
+    method = config.get("method")
+    if method not in SCORES:
+        raise ValueError(f"unknown in-distribution method {method!r} (have: "
+                         f"{', '.join(SCORES)})")
+    config = {k: v for k, v in config.items() if k not in ("method", "paper")}
+    return SCORES[method](**config)
+
 
 def energy_scores(model, pixels, temperature=1.0, batch_size=256):
     """-E(x) of each image (numpy (N,)) under `model` (float pixels 0–255 at its size)."""
-    return ScoredModel(model, temperature).predict(pixels, batch_size)[1]
+    return EnergyScore(temperature=temperature).scores(model, pixels, batch_size)
 
 
 def calibrate_energy(model, pixels, pass_rate=DEFAULT_PASS_RATE, temperature=1.0,
-                     calibrated_on="", noun="class", batch_size=256):
-    """An `EnergyScore` whose threshold lets `pass_rate` of `pixels` through.
-
-    `pixels` must be in-distribution images the network did not train on (a validation split,
-    never the test set): on its own training images a network is more confident than on new
-    ones, and the threshold would then flag more than 1 - `pass_rate` of new images.
-    """
-    scores = energy_scores(model, pixels, temperature, batch_size)
-    if not len(scores):
-        raise ValueError("no calibration images")
-    # The largest threshold that still lets at least `pass_rate` of them through (ties pass).
-    passing = int(np.ceil(pass_rate * len(scores) - 1e-9))
-    threshold = float(np.sort(scores)[len(scores) - max(passing, 1)])
-    return EnergyScore(threshold, temperature, pass_rate, calibrated_on, noun)
+                     calibrated_on="", noun="class"):
+    """An `EnergyScore` whose threshold lets `pass_rate` of `pixels` through."""
+    return EnergyScore(temperature=temperature, noun=noun).calibrate(
+        model, pixels, pass_rate, calibrated_on)
 
 
-__all__ = ["EnergyScore", "ScoredModel", "ScoredOutputs", "calibrate_energy", "energy_scores",
-           "logits_head"]
+def penultimate_features(model, pixels, batch_size=256):
+    """The input of the model's last Dense layer for each image, numpy (N, D)."""
+    import keras
+
+    head, _ = logits_head(model)
+    tap = keras.Model(model.inputs, head.input)
+    return tap.predict(np.asarray(pixels, np.float32), batch_size=batch_size, verbose=0)
+
+
+def fit_mahalanobis(model, train_pixels, train_labels, calibration_pixels,
+                    pass_rate=DEFAULT_PASS_RATE, calibrated_on="", noun="class"):
+    """A `MahalanobisScore`: Gaussians fitted to the training images' features, threshold
+    calibrated on `calibration_pixels` (not the test set) so that `pass_rate` pass."""
+    score = MahalanobisScore.fit(penultimate_features(model, train_pixels), train_labels,
+                                 noun=noun)
+    return score.calibrate(model, calibration_pixels, pass_rate, calibrated_on)
+
+
+__all__ = ["EnergyScore", "InDistributionScore", "MahalanobisScore", "ScoredModel",
+           "ScoredOutputs", "calibrate_energy", "energy_scores", "fit_mahalanobis",
+           "in_distribution_from_config", "logits_head", "penultimate_features"]

@@ -49,6 +49,8 @@ class SavedModelClassifier:
         self.preprocessor = (ImagePreprocessor.from_config(config) if config
                              else ImagePreprocessor((height, width), channels))
         self.class_names = read_labels(self.path)
+        # What the classes are, for the in-distribution message (tasks/in_distribution.py).
+        self._noun = (metadata.get("in_distribution") or {}).get("noun", "class")
 
     @property
     def input_size(self):
@@ -80,8 +82,26 @@ class SavedModelClassifier:
         from kerasvision.io.image_inputs import images_as_arrays
 
         arrays = images_as_arrays(images, self.channels, value_range)
+        if exit is None and "in_distribution" in self._signature.structured_outputs:
+            return self._predict_with_verdicts(arrays, top_k, batch_size)
         return top_k_predictions(self.scores(arrays, batch_size, exit), self.class_names,
                                  top_k)
+
+    def _predict_with_verdicts(self, images, top_k, batch_size):
+        """Top-k answers carrying the export's in-distribution verdict and score."""
+        from kerasvision.tasks.image_classifier import Predictions
+
+        if not len(images):
+            return []
+        pixels = self.preprocessor.preprocess(list(images)).pixels
+        parts = [self._signature(pixels=pixels[i:i + batch_size])
+                 for i in range(0, len(pixels), batch_size)]
+        served = {key: np.concatenate([part[key].numpy() for part in parts])
+                  for key in ("scores", "in_distribution", "in_distribution_score")}
+        return [Predictions(top, bool(verdict), float(score), self._noun)
+                for top, verdict, score in zip(
+                    top_k_predictions(served["scores"], self.class_names, top_k),
+                    served["in_distribution"], served["in_distribution_score"])]
 
     def predict_files(self, paths, top_k=DEFAULT_TOP_K, batch_size=64, exit=None):
         """A FileResult per image file under `paths`, errors included."""

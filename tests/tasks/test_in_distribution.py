@@ -1,5 +1,6 @@
-"""The energy score (Liu et al. NeurIPS 2020) per prediction: computed, calibrated, kept with the
-model, returned by predict and by the SavedModel."""
+"""In-distribution scores per prediction (Mahalanobis, Lee et al. NeurIPS 2018; energy, Liu et
+al. NeurIPS 2020): computed, calibrated, kept with the model, returned by predict and by the
+SavedModel."""
 
 import json
 
@@ -7,8 +8,9 @@ import numpy as np
 import pytest
 
 from kerasvision.tasks.image_classifier import ImageClassifier, Predictions
-from kerasvision.tasks.in_distribution import (EnergyScore, calibrate_energy, energy_scores,
-                                               logits_head)
+from kerasvision.tasks.in_distribution import (EnergyScore, MahalanobisScore, calibrate_energy,
+                                               energy_scores, fit_mahalanobis, logits_head,
+                                               penultimate_features)
 
 
 @pytest.fixture(scope="module")
@@ -113,3 +115,50 @@ def test_a_model_without_logits_is_refused():
     model = keras.Model(inputs, keras.layers.Dense(2, activation="sigmoid")(inputs))
     with pytest.raises(ValueError, match="logits"):
         logits_head(model)
+
+
+def test_mahalanobis_is_the_closest_class_gaussian(classifier, images):
+    features = penultimate_features(classifier.model, images)
+    labels = np.arange(len(images)) % 3
+    score = MahalanobisScore.fit(features, labels)
+    means = np.stack([features[labels == c].mean(0) for c in range(3)])
+    centred = features - means[labels]
+    precision = np.linalg.pinv(centred.T @ centred / len(features))
+    # Lee et al. 2018, eq. 2: M(x) = max_c -(f(x) - mu_c)^T Sigma^-1 (f(x) - mu_c).
+    distances = np.array([[(f - m) @ precision @ (f - m) for m in means] for f in features])
+    np.testing.assert_allclose(score.scores(classifier.model, images), -distances.min(1),
+                               rtol=1e-3, atol=1e-3)
+
+
+def test_mahalanobis_calibration_travels_with_the_model_and_the_export(classifier, images,
+                                                                       tmp_path):
+    import tensorflow as tf
+
+    labels = np.arange(len(images)) % 3
+    fitted = fit_mahalanobis(classifier.model, images[:30], labels[:30], images[30:],
+                             pass_rate=0.8, noun="letter")
+    assert fitted.passes(fitted.scores(classifier.model, images[30:])).sum() == 8
+    classifier.in_distribution = fitted
+    try:
+        classifier.save(tmp_path / "m.keras")
+        version = classifier.export(tmp_path / "served", warmup=False)
+    finally:
+        classifier.in_distribution = None
+    loaded = ImageClassifier.load(tmp_path / "m.keras")
+    assert isinstance(loaded.in_distribution, MahalanobisScore)
+    np.testing.assert_array_equal(loaded.in_distribution.means, fitted.means)
+    answers = loaded.predict(list(images))
+    expected = fitted.scores(classifier.model, images)
+    np.testing.assert_allclose([a.in_distribution_score for a in answers], expected, rtol=1e-5)
+    served = tf.saved_model.load(str(version)).signatures["serving_pixels"](
+        pixels=tf.constant(images))
+    np.testing.assert_allclose(served["in_distribution_score"].numpy(), expected, rtol=1e-4,
+                               atol=1e-4)
+    np.testing.assert_array_equal(served["in_distribution"].numpy(),
+                                  [a.in_distribution for a in answers])
+    # `classify --model BASE/` reads the same verdicts from the export.
+    from kerasvision.tasks.saved_model_classifier import SavedModelClassifier
+
+    from_export = SavedModelClassifier(version).predict(list(images))
+    assert [a.in_distribution for a in from_export] == [a.in_distribution for a in answers]
+    assert from_export[0].noun == "letter"
