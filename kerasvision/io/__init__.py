@@ -15,6 +15,9 @@
 - `read_images(paths, channels=None, size=None)` -> `ReadResult(path, image, error)`.
 - `atomic_write(path)`, `atomic_path(path, replace=False)`, `atomic_directory(path)`:
   all-or-nothing writes (never overwriting unless `replace`), the package's one atomic writer.
+- `image_inputs.images_as_arrays(images, channels)`: paths, bytes, PIL images and arrays as a
+  model takes them, converted as files are (the Python API's `predict`).
+- `output_directories`: folders a failed run created are removed again if left empty.
 
 Importing it loads Pillow and numpy only, so the CLI can import it cheaply; TensorFlow is
 imported where graph work is done: the one resize (`pixel_resize`), the graph decoder for the

@@ -176,7 +176,13 @@ def test_classify_survives_every_bad_input(workspace, channels):
         matching = [line for line in lines if line.startswith(f"kerasvision: {path}: ")]
         assert len(matching) == 1, (path, result.stderr)
         assert words in matching[0], (path, matching[0])
-    classified = json.loads(result.stdout)
+    listed = json.loads(result.stdout)
+    # Every input is listed, the failed ones with the error stderr gave (issue 15 §4).
+    failed = {entry["image"]: entry["error"] for entry in listed if "error" in entry}
+    assert sorted(failed) == sorted(expected_bad)
+    for path, error in failed.items():
+        assert f"kerasvision: {error}" in lines and "predictions" not in error
+    classified = [entry for entry in listed if "error" not in entry]
     assert sorted(entry["image"] for entry in classified) == sorted(good)
     for entry in classified:
         predictions = entry["predictions"]

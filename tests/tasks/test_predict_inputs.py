@@ -110,3 +110,17 @@ def test_classify_and_the_api_list_the_same_number_of_classes(tiny_classifier, r
     top_k = next(p for p in classify.params if p.name == "top_k")
     assert top_k.default == DEFAULT_TOP_K  # before: 3 on the command line, 5 in Python
     assert len(tiny_classifier.predict(ramp_images[0])[0]) == DEFAULT_TOP_K
+
+
+def test_the_saved_model_classifier_takes_the_same_inputs(tiny_classifier, ramp_images,
+                                                          tmp_path):
+    from kerasvision.tasks.saved_model_classifier import SavedModelClassifier
+
+    served = SavedModelClassifier(tiny_classifier.export(tmp_path / "served", warmup=False))
+    grey = ramp_images[1, ..., 0]
+    got = served.predict(grey)  # one 2-D image, as ImageClassifier.predict takes it
+    want = tiny_classifier.predict(grey)
+    assert [p.label for p in got[0]] == [p.label for p in want[0]]
+    assert len(got[0]) == DEFAULT_TOP_K
+    with pytest.raises(ValueError, match="value_range"):
+        served.predict(grey / 255.0)
