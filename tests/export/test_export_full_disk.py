@@ -4,7 +4,6 @@ import errno
 
 import pytest
 
-from kerasvision.export import versioned_directory
 from kerasvision.export.versioned_directory import existing_versions, write_version
 
 

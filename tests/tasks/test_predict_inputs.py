@@ -1,8 +1,6 @@
 """ImageClassifier.predict takes what people have (issue 15 §3): paths, bytes, PIL images,
 2-D and 3-D arrays of 1, 3 or 4 channels, batches; ambiguous value ranges are refused."""
 
-import io
-
 import numpy as np
 import pytest
 from PIL import Image
