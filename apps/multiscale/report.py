@@ -3,10 +3,11 @@ validation images (curves, choices) and once on the Fashion-MNIST test split (th
 writes `apps/multiscale/results.json` and three PNGs beside it:
 
 - `pruning_curve.png`: each fabric pruned at thresholds on |gate|, validation accuracy against
-  the fraction of connections kept, as pruned and with the BN statistics re-estimated on 2,000
+  the fraction of connections kept, as pruned and with the BN statistics re-estimated on 1,000
   training images (no weight trained; Saxena & Verbeek, NIPS 2016, §4);
 - `cost_penalty.png`: validation accuracy against multiply-accumulates for the gate penalty
-  weights λ (in the spirit of Veniat & Denoyer, CVPR 2018);
+  weights λ, along each fabric's pruning curve and as trained (in the spirit of Veniat &
+  Denoyer, CVPR 2018);
 - `anytime_curve.png`: MSDNet's early-exit policy, test accuracy against average MACs over
   confidence thresholds, beside each exit alone and the shipped classifier's single exit
   (Huang et al., ICLR 2018, §5.2).
@@ -94,21 +95,25 @@ def fabric_figures(xv, yv, xt, yt, x_calibration):
     out = {}
     for run in runs:
         model = keras.saving.load_model(train.RUNS / run / "final.keras")
+        as_saved = accuracy(model, xv, yv)
+        # Gates that moved fast in a short run leave the BN moving averages behind them, so
+        # every fabric is measured with its statistics re-estimated (no weight trained).
+        model = with_batch_statistics(model, x_calibration)
         gates = fabric_layout(model).gates
-        pruned = prune(model, PRUNE_THRESHOLD)
+        pruned = with_batch_statistics(prune(model, PRUNE_THRESHOLD).model, x_calibration)
+        fraction_kept = prune(model, PRUNE_THRESHOLD).fraction_kept
         out[run] = {**summary(run), "edges": len(gates),
+                    "validation_accuracy_bn_as_saved": as_saved,
                     "gates_at_or_below_threshold": int(sum(abs(g) <= PRUNE_THRESHOLD
                                                            for g in gates.values())),
                     "macs": total_macs(model),
                     "expected_macs": expected_multiply_accumulates(model),
                     "validation_accuracy": accuracy(model, xv, yv),
                     "test_accuracy": accuracy(model, xt, yt),
-                    "pruned": {"threshold": PRUNE_THRESHOLD,
-                               "fraction_kept": pruned.fraction_kept,
-                               "params": pruned.model.count_params(),
-                               "macs": total_macs(pruned.model),
-                               "validation_accuracy": accuracy(pruned.model, xv, yv),
-                               "test_accuracy": accuracy(pruned.model, xt, yt)},
+                    "pruned": {"threshold": PRUNE_THRESHOLD, "fraction_kept": fraction_kept,
+                               "params": pruned.count_params(), "macs": total_macs(pruned),
+                               "validation_accuracy": accuracy(pruned, xv, yv),
+                               "test_accuracy": accuracy(pruned, xt, yt)},
                     "gate_magnitudes": sorted(float(abs(g)) for g in gates.values()),
                     "pruning_curve": pruning_curve(model, gates, xv, yv, x_calibration)}
     return out
@@ -155,6 +160,12 @@ def gridnet_figures():
     return record and {**record, "macs": total_macs(build("gridnet", **train.GRIDNET))}
 
 
+def run_label(record):
+    """λ, and whether the run continued the λ = 0 fabric for its budget."""
+    continued = f", +{record['train_machine_minutes']:.1f} min" if record.get("init_from") else ""
+    return f"λ={record['budget_penalty']:g}{continued}"
+
+
 def plot(results):
     import matplotlib
 
@@ -162,15 +173,17 @@ def plot(results):
     import matplotlib.pyplot as plt
 
     fabric = results["fabric"]
-    ordered = sorted(fabric.items(), key=lambda kv: kv[1]["budget_penalty"])
+    ordered = sorted(fabric.items(), key=lambda kv: (kv[1]["budget_penalty"],
+                                                      bool(kv[1].get("init_from"))))
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     for i, (run, r) in enumerate(ordered):
         curve = r["pruning_curve"]
         kept = [c["fraction_kept"] for c in curve]
         ax.plot(kept, [c["validation_accuracy_bn_reestimated"] for c in curve], "o-",
-                color=f"C{i}", label=f"λ={r['budget_penalty']:g}, BN statistics re-estimated")
-        ax.plot(kept, [c["validation_accuracy"] for c in curve], "x:", color=f"C{i}",
-                label=f"λ={r['budget_penalty']:g}, as pruned")
+                color=f"C{i}", label=f"{run_label(r)}: BN statistics re-estimated")
+        if run == "fabric_lambda0":
+            ax.plot(kept, [c["validation_accuracy"] for c in curve], "x:", color=f"C{i}",
+                    label=f"{run_label(r)}: as pruned")
     ax.set(xlabel="fraction of connections (edges) kept", ylabel="validation accuracy",
            title="Fabric 6 layers x 4 scales x 16 ch, Fashion-MNIST: pruning by |gate|")
     ax.invert_xaxis()
@@ -179,19 +192,19 @@ def plot(results):
     fig.savefig(HERE / "pruning_curve.png", dpi=110)
     plt.close(fig)
 
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for run, r in ordered:
-        lam = r["budget_penalty"]
-        ax.plot(r["pruned"]["macs"] / 1e6, r["pruned"]["validation_accuracy"], "o",
-                color="C0")
-        ax.plot(r["expected_macs"] / 1e6, r["validation_accuracy"], "x", color="C1")
-        ax.annotate(f"λ={lam:g}", (r["pruned"]["macs"] / 1e6, r["pruned"]["validation_accuracy"]),
-                    textcoords="offset points", xytext=(5, 5))
-    ax.plot([], [], "o", color="C0", label=f"pruned at |gate| <= {PRUNE_THRESHOLD} (MACs counted)")
-    ax.plot([], [], "x", color="C1", label="as trained (expected MACs, sum of |g| x cost)")
-    ax.set(xlabel="multiply-accumulates per image (millions)", ylabel="validation accuracy",
-           title="Cost-aware gate penalty λ")
-    ax.legend(fontsize=8)
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    for i, (run, r) in enumerate(ordered):
+        curve = r["pruning_curve"]
+        ax.plot([c["macs"] / 1e6 for c in curve],
+                [c["validation_accuracy_bn_reestimated"] for c in curve], "o-", color=f"C{i}",
+                label=f"{run_label(r)}: pruned by |gate|")
+        ax.plot(r["expected_macs"] / 1e6, r["validation_accuracy"], "x", color=f"C{i}",
+                markersize=10)
+    ax.plot([], [], "kx", label="as trained, at expected MACs (sum of min(|g|,1) x cost)")
+    ax.set(xlabel="multiply-accumulates per image (millions)",
+           ylabel="validation accuracy (BN re-estimated)",
+           title="Cost-aware gate penalty λ: accuracy against MACs")
+    ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(HERE / "cost_penalty.png", dpi=110)
     plt.close(fig)
@@ -220,7 +233,7 @@ def main():
     (x, _), (xv, yv) = train.fashion_splits()
     _, (xt, yt) = load_fashion_mnist()
     xt = xt[..., None]
-    calibration = train.normalized(x[np.random.default_rng(0).permutation(len(x))[:2000]])
+    calibration = train.normalized(x[np.random.default_rng(0).permutation(len(x))[:1000]])
     results = {"fabric": fabric_figures(train.normalized(xv), yv, train.normalized(xt), yt,
                                         calibration),
                "msdnet": msdnet_figures(xt, yt),
