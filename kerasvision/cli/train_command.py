@@ -190,9 +190,10 @@ def _publish(ctx, workdir, output, command, flip_averaging):
               help="Random seed (initialisation, scene generation, shuffling).")
 @click.option("--workdir", default="runs/detector", show_default=True,
               help="Checkpoints, backups, logs (TensorBoard) and history.")
+@click.option("--quiet", is_flag=True, help="No progress on stderr.")
 @click.pass_context
 def detector(ctx, data, minutes, init_from, backbone, width, image_size, batch_size,
-             learning_rate, steps_per_epoch, validation_scenes, seed, workdir):
+             learning_rate, steps_per_epoch, validation_scenes, seed, workdir, quiet):
     """Train an SSD object detector; progress on stderr, a JSON summary on stdout."""
     from kerasvision.cli.quiet_tensorflow import import_tensorflow
 
@@ -204,8 +205,8 @@ def detector(ctx, data, minutes, init_from, backbone, width, image_size, batch_s
                                  batch_size=batch_size, learning_rate=learning_rate, seed=seed,
                                  steps_per_epoch=steps_per_epoch,
                                  validation_scenes=validation_scenes, workdir=workdir)
-    with contextlib.redirect_stdout(sys.stderr):  # Keras prints progress on stdout
-        _, summary = train_detector(config)
+    with contextlib.redirect_stdout(sys.stderr):  # anything a library prints goes to stderr
+        _, summary = train_detector(config, progress=0 if quiet else 1)
     validation = summary.pop("validation", None)
     if validation:
         summary["validation"] = {k: validation[k] for k in ("mAP", "mAP50", "mAP75")}
@@ -239,9 +240,11 @@ def detector(ctx, data, minutes, init_from, backbone, width, image_size, batch_s
               help="Random seed (initialisation, scene generation, shuffling).")
 @click.option("--workdir", default="runs/segmenter", show_default=True,
               help="Checkpoints, backups, logs (TensorBoard) and history.")
+@click.option("--quiet", is_flag=True, help="No progress on stderr.")
 @click.pass_context
 def segmenter(ctx, minutes, init_from, backbone, width, decoder_channels, image_size,
-              batch_size, learning_rate, steps_per_epoch, validation_scenes, seed, workdir):
+              batch_size, learning_rate, steps_per_epoch, validation_scenes, seed, workdir,
+              quiet):
     """Train a semantic segmenter on generated Fashion scenes; progress on stderr, a JSON
     summary on stdout."""
     from kerasvision.cli.quiet_tensorflow import import_tensorflow
@@ -255,8 +258,8 @@ def segmenter(ctx, minutes, init_from, backbone, width, decoder_channels, image_
                                   learning_rate=learning_rate, seed=seed,
                                   steps_per_epoch=steps_per_epoch,
                                   validation_scenes=validation_scenes, workdir=workdir)
-    with contextlib.redirect_stdout(sys.stderr):  # Keras prints progress on stdout
-        _, summary = train_segmenter(config)
+    with contextlib.redirect_stdout(sys.stderr):  # anything a library prints goes to stderr
+        _, summary = train_segmenter(config, progress=0 if quiet else 1)
     validation = summary.pop("validation", None)
     if validation:
         summary["validation"] = {k: validation[k]

@@ -96,7 +96,10 @@ def classifier_card(config, metrics, classifier, command, note=""):
                   f"{OPTIMIZERS[config.get('optimizer', 'sgd')]}, "
                   f"lr {config['learning_rate']} ({warmup:g} warm-up epoch(s), "
                   f"cosine to 0), weight decay {config['weight_decay']} (kernels), label "
-                  f"smoothing {config['label_smoothing']}, seed {config['seed']}"),
+                  f"smoothing {config['label_smoothing']}, seed {config['seed']}"
+                  + (f"; BatchNorm statistics re-estimated on {config['precise_bn_images']:,} "
+                     "training images after each epoch (precise BN)"
+                     if config.get("precise_bn_images") else "")),
         training_time=f"{metrics['train_minutes']} min on {machine_description()}",
         inputs=(f"`serving_default`: `image_bytes` (JPEG/PNG/GIF/BMP, resized to "
                 f"{height}×{width} {kind}); `serving_pixels`: float32 [N, {height}, {width}, "

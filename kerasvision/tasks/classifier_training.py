@@ -15,6 +15,9 @@ from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
+# Training images the BN statistics are re-estimated on after each epoch (precise BN).
+PRECISE_BN_IMAGES = 1024
+
 # Settings that may change between the runs of one work directory: the rest define the run.
 RESUMABLE_CHANGES = ("epochs", "strategy", "deterministic", "workdir")
 
@@ -240,6 +243,7 @@ def train_classifier(config, progress=1, command=None):
     import tensorflow as tf
 
     from kerasvision.tasks.image_classifier import ImageClassifier
+    from kerasvision.tasks.precise_batch_norm import PreciseBatchNorm
     from kerasvision.tasks.training_loop import (distribution_strategy, epochs_done,
                                                  recorded_minutes, resumable_fit, run_directory)
 
@@ -271,13 +275,19 @@ def train_classifier(config, progress=1, command=None):
         {**asdict(config), "class_names": class_names, "mean": mean, "std": std,
          "image_shape": list(x_train.shape[1:]),
          "data_description": describe_data(config.data, x_train, x_test, class_names),
-         "augmentation": augmentation_summary(config), "command": command}, indent=2))
+         "augmentation": augmentation_summary(config), "command": command,
+         "precise_bn_images": int(min(PRECISE_BN_IMAGES, len(x_train)))}, indent=2))
     start_epoch = epochs_done(workdir)  # what BackupAndRestore restores
     if 0 < start_epoch < config.epochs:
         print(f"resuming at epoch {start_epoch + 1} of {config.epochs}", file=sys.stderr)
+    # BN statistics re-estimated on a fixed sample of training images after every epoch
+    # (tasks/precise_batch_norm.py): short runs and small folders evaluate sensibly.
+    sample = np.random.default_rng(config.seed).permutation(len(x_train))[:PRECISE_BN_IMAGES]
+    precise_bn = PreciseBatchNorm(x_train[np.sort(sample)], batch_size=min(config.batch_size, 256))
     start = time.time()
     resumable_fit(model, train, config.epochs, config.workdir, validation=test,
-                  progress=progress, checkpoint_metadata=classifier.metadata())
+                  progress=progress, callbacks=[precise_bn],
+                  checkpoint_metadata=classifier.metadata())
     wall_minutes = (time.time() - start) / 60
     if len(model.outputs) == 1:
         loss, accuracy = model.evaluate(test, verbose=0)
