@@ -15,6 +15,8 @@ import time
 
 import numpy as np
 
+from benchmarks import timing
+
 
 def make_batch_clock():
     import keras
@@ -43,9 +45,10 @@ def steady_seconds(ends):
 
 
 def fit_contender(model, data, steps):
-    """A contender doing `fit` over `steps` batches; returns steady-state seconds of
-    steps - 1 batches. `data` is an (x, y) pair of arrays of one batch (repeated), or a
-    tf.data.Dataset yielding batches (repeated by fit through steps_per_epoch)."""
+    """A contender doing `fit` over `steps` batches; returns the steady-state seconds of
+    steps - 1 batches (timing.MeasuredSeconds). `data` is an (x, y) pair of arrays of one
+    batch (repeated), or a tf.data.Dataset yielding batches (repeated by fit through
+    steps_per_epoch)."""
     clock = make_batch_clock()
     if isinstance(data, tuple):
         import tensorflow as tf
@@ -56,7 +59,7 @@ def fit_contender(model, data, steps):
     def run():
         model.fit(data, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False,
                   callbacks=[clock])
-        return steady_seconds(clock.ends)
+        return timing.MeasuredSeconds(steady_seconds(clock.ends))
 
     return run
 

@@ -8,8 +8,9 @@ on whichever happened to run during it. The figure kept is the median of the rep
 and comparisons are reported as ratios of medians, measured in the same run.
 
 A contender is a callable that does one repetition of the work. It may return the seconds
-it measured itself (e.g. the steady-state part of a `fit` call, without its set-up); when it
-returns None, the wall time of the call is used.
+it measured itself, wrapped as `MeasuredSeconds` (e.g. the steady-state part of a `fit`
+call, without its set-up); whatever else it returns is ignored and the wall time of the call
+is used.
 """
 
 import datetime
@@ -24,6 +25,10 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"
 # CPU features that decide what a bf16 or int8 path can gain (checked in /proc/cpuinfo).
 CPU_FLAGS_OF_INTEREST = ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile",
                          "amx_bf16", "amx_int8")
+
+
+class MeasuredSeconds(float):
+    """Seconds a contender measured itself (returned instead of its wall time)."""
 
 
 def median(values):
@@ -47,7 +52,7 @@ def _time_once(contender):
     start = time.perf_counter()
     measured = contender()
     elapsed = time.perf_counter() - start
-    return float(measured) if measured is not None else elapsed
+    return float(measured) if isinstance(measured, MeasuredSeconds) else elapsed
 
 
 def alternate(contenders, repeats=5, warmup=1, clock=None):

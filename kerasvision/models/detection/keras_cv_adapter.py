@@ -140,6 +140,24 @@ def set_yolo_v8_thresholds(model, confidence_threshold, iou_threshold, max_detec
         max_detections=max_detections)
 
 
+def non_max_suppression_layer(bounding_box_format="xyxy", iou_threshold=0.5,
+                              confidence_threshold=0.01, max_detections=100):
+    """keras-cv's batched `NonMaxSuppression` layer (what YOLOV8Detector decodes with).
+
+    Called on `(box_prediction (B, N, 4), class_prediction (B, N, C))` with probabilities
+    (`from_logits=False`); class-agnostic: each box keeps its best class, and boxes of
+    different classes suppress each other. Returns keras-cv's padded dict ("boxes",
+    "confidence", "classes", "num_detections"). benchmarks/custom_layers_vs_reference.py
+    times the package's per-class NMS against it.
+    """
+    import keras_cv
+
+    return keras_cv.layers.NonMaxSuppression(
+        bounding_box_format=bounding_box_format, from_logits=False,
+        iou_threshold=iou_threshold, confidence_threshold=confidence_threshold,
+        max_detections=max_detections)
+
+
 def compile_yolo_v8(model, optimizer):
     """Compile with keras-cv's own losses: CIoU for boxes, binary cross-entropy for classes
     (and its default weights, 7.5 and 0.5)."""
