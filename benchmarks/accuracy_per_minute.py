@@ -138,6 +138,7 @@ def plot(models, path):
                       label=f"card: {point['label']} {point['value']:.3f}")
         axis.set_title(name, fontsize=10)
         axis.set_xlabel((run or {}).get("clock") or point["minutes_kind"])
+        axis.set_xlim(left=0)
         axis.grid(alpha=0.3)
         axis.legend(fontsize=7, loc="lower right")
     figure.tight_layout()
