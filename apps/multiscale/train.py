@@ -3,16 +3,18 @@ fabrics and an MSDNet on Fashion-MNIST (28×28 grey), a small GridNet on 64×64 
 
 Each run trains against a budget of machine minutes (kerasvision/tasks/time_budget.py: process
 CPU time over the cores) with Adam under a cosine rate, checkpoints every epoch under
-`runs/multiscale/RUN/` and resumes when re-run after a kill; a finished run (its `final.keras`
+`runs/multiscale/RUN/` and resumes when re-run after a kill; a finished run (its `summary.json`
 there) is not trained again. Validation is the last 5,000 training images (or generated
 validation scenes); the test split is read once, by `report.py`.
 
     python apps/multiscale/train.py fabric --minutes 3.5                      # gates on, λ = 0
     python apps/multiscale/train.py fabric --minutes 1 --budget-penalty 0.1 \
         --init-from runs/multiscale/fabric_lambda0/final.keras      # cost-aware gates
-    python apps/multiscale/train.py msdnet --minutes 5
-    python apps/multiscale/train.py gridnet --minutes 5
+    python apps/multiscale/train.py msdnet --minutes 2.5
+    python apps/multiscale/train.py gridnet --minutes 1.5
     python apps/multiscale/report.py       # test figures, curves, results.json, PNGs
+
+(`run_all.sh` runs them all in order.)
 """
 
 import json
