@@ -3,6 +3,12 @@
     python benchmarks/classifier_speed.py            # prints a Markdown table
 
 Numbers go to benchmarks/RESULTS.md by hand, with the machine they came from.
+
+Superseded by the side-by-side harness (`python -m benchmarks.run`): benchmarks/cli_speed.py
+(cold starts, `classify` throughput, preprocessing) and benchmarks/serving_speed.py (the
+SavedModel's signatures against the raw model and ONNX Runtime), which measure in
+alternating rounds and report medians; this script stays for the figures RESULTS.md quotes
+from before them.
 """
 
 import os
