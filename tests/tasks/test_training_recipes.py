@@ -43,7 +43,7 @@ def model_args(name):
 
 
 def train_tiny(name, folder, workdir):
-    """Train `name`'s tiny variant for 3 epochs of 6 steps; its history's training losses."""
+    """Train `name`'s tiny variant through the CLI: 3 epochs of 6 steps (batch 4)."""
     from kerasvision.cli.main import main
 
     args = ["train", "classifier", "--data", str(folder), "--model", name, *model_args(name),
@@ -52,16 +52,37 @@ def train_tiny(name, folder, workdir):
     with pytest.raises(SystemExit) as exited:
         main(args)
     assert exited.value.code == 0, name
-    with open(workdir / "history.csv", newline="") as file:
-        return [float(row["loss"]) for row in csv.DictReader(file)]
+
+
+def cross_entropy(model, images, labels):
+    """Mean cross-entropy of `model`'s (main) class probabilities on the images."""
+    scores = model.predict(images.astype("float32"), verbose=0)
+    scores = scores[0] if isinstance(scores, list) else scores
+    return float(-np.mean(np.log(np.clip(scores[np.arange(len(labels)), labels], 1e-7, 1))))
 
 
 def check_loss_falls(name, folder, workdir):
-    losses = train_tiny(name, folder, workdir)
+    """The training images' loss: the trained model's below the untrained one's (the same
+    recipe's model, built from the same seed) — the whole-set loss, not batch means."""
+    import keras
+
+    from kerasvision.tasks.classifier_training import (build_and_compile, classifier_model,
+                                                       load_training_data)
+    from kerasvision.tasks.image_classifier import ImageClassifier
+
+    train_tiny(name, folder, workdir)
+    x_train, y_train, _, _, names = load_training_data(str(folder))
+    stored = json.loads((workdir / "config.json").read_text())
+    keras.utils.set_random_seed(stored["seed"])
+    config = config_for(name, 4, model_kwargs=stored["model_kwargs"], epochs=3)
+    untrained = classifier_model(build_and_compile(config, x_train.shape[1:], len(names),
+                                                   stored["mean"], stored["std"], 6))
+    trained = ImageClassifier.load(workdir / "final.keras").model
+    before, after = (cross_entropy(m, x_train, y_train) for m in (untrained, trained))
+    assert np.isfinite(after) and after < before, (name, before, after)
+    with open(workdir / "history.csv", newline="") as file:
+        losses = [float(row["loss"]) for row in csv.DictReader(file)]
     assert len(losses) == 3 and np.all(np.isfinite(losses)), (name, losses)
-    assert losses[-1] < losses[0], (name, losses)
-    summary = json.loads((workdir / "summary.json").read_text())
-    assert np.isfinite(summary["test_loss"]), (name, summary)
 
 
 @pytest.mark.parametrize("name", FAST_SAMPLE)
