@@ -137,12 +137,13 @@ def main(argv=None):
         loop = {"png": naive_loop(classifier, pngs[:args.loop_images]),
                 "jpeg": naive_loop(classifier, jpegs[:args.loop_images])}
         rng = np.random.default_rng(3)
+        # uint8, as decoded files are: the preprocessor converts colour to grey only for
+        # those (a float colour image for a grey model is refused as ambiguous).
         preprocess = {
-            "28x28 grey": preprocess_ms(classifier, rng.integers(0, 256, (28, 28, 1)).astype(
-                np.float32), args.preprocess_batch, args.repeats),
+            "28x28 grey": preprocess_ms(classifier, rng.integers(
+                0, 256, (28, 28, 1), dtype=np.uint8), args.preprocess_batch, args.repeats),
             "640x480 colour": preprocess_ms(classifier, rng.integers(
-                0, 256, (480, 640, 3)).astype(np.float32), args.preprocess_batch,
-                args.repeats)}
+                0, 256, (480, 640, 3), dtype=np.uint8), args.preprocess_batch, args.repeats)}
 
     result = {"command": kv, "settings": {k: v for k, v in vars(args).items()
                                           if k != "results_dir"},
