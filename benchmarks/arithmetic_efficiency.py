@@ -271,7 +271,7 @@ def tables(result):
                   f" per image, ≈ {workload['training_gflop_per_image']:.2f} GFLOP per "
                   f"training image; ratios to {workload['baseline']}", "",
                   timing.markdown_table(
-                      ["contender", "batch", "images/s", "GFLOP/s", "of peak", "ratio"],
+                      ["contender", "batch", "images/s", "GFLOP/s", "of float32 peak", "ratio"],
                       [(r["contender"], r["batch"], r["images_per_second"], r["gflops"],
                         f"{100 * r['fraction_of_peak']:.0f} %", r["ratio_to_default"])
                        for r in workload["rows"]])]
