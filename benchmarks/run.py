@@ -2,6 +2,7 @@
 
     python -m benchmarks.run                 # all of them (hours on a 2-core CPU)
     python -m benchmarks.run --quick         # a subset, about 5 minutes on a quiet machine
+                                             # (an estimate: not yet timed on one)
     python -m benchmarks.run --only serving_speed cli_speed
     python -m benchmarks.run --quick --dry-run   # print the commands only
 
