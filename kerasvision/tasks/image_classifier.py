@@ -250,6 +250,7 @@ class ImageClassifier(Task):
                 trainable = True
             layer.trainable = trainable or layer is new_head
         self.model, self.class_names = model, list(class_names)
+        self.in_distribution = None  # calibrated for the old classes: no longer valid
         self.compile(learning_rate)
         return self.model.fit(x, y, epochs=epochs, **kwargs)
 

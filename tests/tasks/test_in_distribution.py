@@ -162,3 +162,17 @@ def test_mahalanobis_calibration_travels_with_the_model_and_the_export(classifie
     from_export = SavedModelClassifier(version).predict(list(images))
     assert [a.in_distribution for a in from_export] == [a.in_distribution for a in answers]
     assert from_export[0].noun == "letter"
+
+
+def test_finetuning_new_classes_drops_the_old_calibration(images):
+    import keras
+
+    keras.utils.set_random_seed(3)
+    inputs = keras.Input((8, 8, 1))
+    x = keras.layers.GlobalAveragePooling2D()(keras.layers.Conv2D(4, 3)(inputs))
+    model = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(x))
+    classifier = ImageClassifier(model, ["a", "b", "c"],
+                                 in_distribution=calibrate_energy(model, images))
+    classifier.finetune(images[:8], np.arange(8) % 2, ["x", "y"], epochs=1, verbose=0)
+    assert classifier.in_distribution is None
+    assert getattr(classifier.predict([images[0]])[0], "in_distribution", None) is None
