@@ -121,3 +121,22 @@ def test_the_card_states_the_measured_figures(folder):
                   figures["flagged"]["energy"]["documents"]):
         assert f"{100 * value:.1f} %" in card
     assert figures["product_photos"] == 10000
+
+
+def test_tf_serving_converts_photos_as_the_python_api_does(classifier, folder, test_items):
+    import tensorflow as tf
+
+    from kerasvision.io import read_image
+
+    rng = np.random.default_rng(2)
+    photos = [product_jpeg(item, rng) for item in test_items[0][:3]]
+    served = tf.saved_model.load(str(resolve_version_dir(folder))).signatures[
+        "serving_default"](image_bytes=tf.constant(photos))
+    answers = classifier.predict([read_image(p, channels=1) for p in photos], top_k=10)
+    expected = np.zeros((3, 10), np.float32)
+    for row, answer in zip(expected, answers):
+        for p in answer:
+            row[p.class_id] = p.score
+    np.testing.assert_allclose(served["scores"].numpy(), expected, atol=1e-5)
+    np.testing.assert_array_equal(served["in_distribution"].numpy(),
+                                  [a.in_distribution for a in answers])
