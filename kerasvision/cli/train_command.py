@@ -46,6 +46,28 @@ def given_command_line(ctx, skip=()):
     return shlex.join(words)
 
 
+# Builder arguments the data and the pixel model set, never --model-arg.
+SET_BY_THE_RUN = ("input_tensor", "input_shape", "classes", "include_top", "weights")
+
+
+def check_model_args(model_name, kwargs):
+    """Refuse builder arguments `model_name` does not take (a usage error, not a TypeError)."""
+    import inspect
+
+    from kerasvision.registry import get_spec
+
+    parameters = inspect.signature(get_spec(model_name).builder).parameters
+    for key in kwargs:
+        if key in SET_BY_THE_RUN:
+            raise click.BadParameter(f"{key} is set by the data, not by --model-arg",
+                                     param_hint="--model-arg")
+        if key not in parameters:
+            takes = ", ".join(p for p in parameters if p not in SET_BY_THE_RUN
+                              and p not in ("pooling", "classifier_activation", "name"))
+            raise click.BadParameter(f"{model_name} takes no argument {key!r} (it takes: "
+                                     f"{takes})", param_hint="--model-arg")
+
+
 def _summary_json(summary):
     return json.dumps({k: v for k, v in summary.items() if k != "class_names"}, indent=2)
 
@@ -123,13 +145,15 @@ def classifier(ctx, data, model_name, model_args, epochs, batch_size, optimizer,
                                                      flip_averaging)}, indent=2))
         return
     try:
+        model_kwargs = parse_model_args(model_args)
         config = config_for(model_name, batch_size, data=data, epochs=epochs, seed=seed,
                             optimizer=optimizer, learning_rate=learning_rate,
                             weight_decay=weight_decay, label_smoothing=label_smoothing,
                             warmup_epochs=warmup_epochs, strategy=strategy,
                             augment=not no_augment, workdir=workdir,
                             deterministic=deterministic,
-                            model_kwargs=parse_model_args(model_args))
+                            model_kwargs=model_kwargs)
+        check_model_args(model_name, model_kwargs)
         if restart:
             restart_run(workdir)
         state, done = run_state(config)

@@ -158,6 +158,9 @@ def test_refusals_are_one_line_with_exit_code_2(finished_run, capsys):
         (("--model", "resnet20", "--workdir", workdir),
          "holds a run with other settings (model 'lenet5' -> 'resnet20'"),
         (("--model-arg", "width"), "expected KEY=VALUE"),
+        (("--model", "lenet5", "--model-arg", "depth=3"), "lenet5 takes no argument 'depth' "
+                                                           "(it takes: modern)"),
+        (("--model-arg", "classes=3"), "classes is set by the data"),
         (("--publish-only",), "--publish-only needs --output"),
     ]:
         code, out, err = run(capsys, *args)
