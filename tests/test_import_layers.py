@@ -64,6 +64,8 @@ def layer_of(module):
         return ROOT
     if parts[1] == "registry":
         return "models"
+    if parts[1] == "__main__":  # `python -m kerasvision`: the command line's other door
+        return "cli"
     return parts[1]
 
 
