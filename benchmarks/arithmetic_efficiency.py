@@ -138,16 +138,26 @@ def tf_data_pipeline(x_uint8, y, batch):
             .batch(batch, drop_remainder=True).prefetch(tf.data.AUTOTUNE))
 
 
-def resnet50_contenders(args):
+def build_models(factories, only):
+    """{label: model} for the labels in `only` (all when None), built in order."""
+    return {label: make() for label, make in factories.items() if only is None or label in only}
+
+
+def resnet50_contenders(args, only=None):
     batch, steps, size = args.resnet_batch, args.train_steps, args.image_size
     x = fit_speed.random_images(batch * steps, (size, size, 3))
     y = fit_speed.random_labels(batch * steps, 1000)
-    models = {"keras.applications, default fit": resnet50_model("keras", size, None),
-              "ours, default fit": resnet50_model("ours", size, None),
-              "ours, XLA": resnet50_model("ours", size, True),
-              "ours, tf.data prefetch + parallel map": resnet50_model("ours", size, None)}
-    with Policy("mixed_bfloat16"):
-        models["ours, mixed_bfloat16"] = resnet50_model("ours", size, None)
+
+    def bf16():
+        with Policy("mixed_bfloat16"):
+            return resnet50_model("ours", size, None)
+
+    models = build_models({
+        "keras.applications, default fit": lambda: resnet50_model("keras", size, None),
+        "ours, default fit": lambda: resnet50_model("ours", size, None),
+        "ours, XLA": lambda: resnet50_model("ours", size, True),
+        "ours, tf.data prefetch + parallel map": lambda: resnet50_model("ours", size, None),
+        "ours, mixed_bfloat16": bf16}, only)
     contenders = {}
     for label, model in models.items():
         if "tf.data" in label:
@@ -155,8 +165,7 @@ def resnet50_contenders(args):
             contenders[label] = fit_speed.fit_contender(model, data, steps)
         else:
             contenders[label] = array_fit_contender(model, x, y, batch, steps)
-    macs = forward_macs(models["ours, default fit"])
-    return contenders, models, macs, batch, "keras.applications, default fit"
+    return contenders, models, batch, "keras.applications, default fit"
 
 
 # ---- the shipped classifier's recipe -----------------------------------------------------
@@ -177,7 +186,7 @@ def classifier_model(config, steps, jit_compile=False):
     return model
 
 
-def classifier_contenders(args):
+def classifier_contenders(args, only=None):
     import numpy as np
 
     from kerasvision.tasks.classifier_training import config_for, make_datasets
@@ -188,26 +197,33 @@ def classifier_contenders(args):
     x = rng.integers(0, 256, (batch * steps, 28, 28, 1), dtype=np.uint8)
     y = rng.integers(0, 10, batch * steps).astype(np.int32)
     train, _ = make_datasets(x, y, x[:batch], y[:batch], 10, config)
-    models = {"recipe (its tf.data pipeline)": classifier_model(config, steps),
-              "recipe, XLA": classifier_model(config, steps, jit_compile=True),
-              "recipe, one cached batch (no input pipeline)": classifier_model(config, steps)}
-    with Policy("mixed_bfloat16"):
-        models["recipe, mixed_bfloat16"] = classifier_model(config, steps)
+
+    def bf16():
+        with Policy("mixed_bfloat16"):
+            return classifier_model(config, steps)
+
+    models = build_models({
+        "recipe (its tf.data pipeline)": lambda: classifier_model(config, steps),
+        "recipe, XLA": lambda: classifier_model(config, steps, jit_compile=True),
+        "recipe, one cached batch (no input pipeline)": lambda: classifier_model(config, steps),
+        "recipe, mixed_bfloat16": bf16}, only)
     one_hot = np.eye(10, dtype=np.float32)[y[:batch]]
     contenders = {}
     for label, model in models.items():
         data = ((x[:batch].astype(np.float32), one_hot) if "cached" in label
                 else train.repeat())
         contenders[label] = fit_speed.fit_contender(model, data, steps)
-    macs = forward_macs(models["recipe (its tf.data pipeline)"])
-    return contenders, models, macs, batch, "recipe (its tf.data pipeline)"
+    return contenders, models, batch, "recipe (its tf.data pipeline)"
 
 
 WORKLOADS = {"resnet50": resnet50_contenders, "classifier": classifier_contenders}
+BASELINES = {"resnet50": "keras.applications, default fit",
+             "classifier": "recipe (its tf.data pipeline)"}
 
 
 def measure_workload(name, args, peak_gflops):
-    contenders, models, macs, batch, baseline = WORKLOADS[name](args)
+    contenders, models, batch, baseline = WORKLOADS[name](args)
+    macs = forward_macs(models[baseline])
     seconds = timing.alternate(contenders, repeats=args.repeats)
     gflop_per_image = training_gflop_per_image(macs)
     rows = []
@@ -235,8 +251,9 @@ def child_run(args):
     intra, inter = args.child_threads
     tf.config.threading.set_intra_op_parallelism_threads(intra)
     tf.config.threading.set_inter_op_parallelism_threads(inter)
-    contenders, models, _, batch, baseline = WORKLOADS[args.child](args)
-    seconds = timing.alternate({baseline: contenders[baseline]}, repeats=args.repeats)
+    baseline = BASELINES[args.child]
+    contenders, _, batch, _ = WORKLOADS[args.child](args, only={baseline})
+    seconds = timing.alternate(contenders, repeats=args.repeats)
     summary = timing.summarise(seconds[baseline], batch * (args.train_steps - 1))
     print("CHILD_RESULT " + json.dumps({"intra": intra, "inter": inter, **summary}))
 
