@@ -4,9 +4,10 @@
         --output saved_models/fashion_mnist_classifier
 
 Re-running the same command after an interruption resumes from the last finished epoch
-(BackupAndRestore). With --output, the model folder (model.keras, a TF Serving version,
-curves, metrics, model card) is written at the end. `kerasvision train classifier` runs the
-same code.
+(BackupAndRestore); a finished run is not trained again, a larger --epochs continues it.
+Progress goes to stderr, one JSON document to stdout. With --output, the model folder
+(model.keras, a TF Serving version, curves, metrics, model card) is written at the end.
+`kerasvision train classifier` runs the same code.
 """
 
 import argparse
@@ -14,7 +15,9 @@ import json
 import shlex
 import sys
 
-from kerasvision.tasks.classifier_training import TrainConfig, config_for, train_classifier
+from kerasvision.tasks.classifier_training import (RunConflict, TrainConfig, config_for,
+                                                   restart_run, run_state, stored_summary,
+                                                   train_classifier)
 
 # Defaults that depend on the architecture (tasks/training_recipes.py): None on the command
 # line means the recipe's value for --model.
@@ -42,6 +45,8 @@ def config_parser(defaults):
                         help="ship test-time flip averaging (measured: no gain on Fashion-MNIST)")
     parser.add_argument("--publish-only", action="store_true",
                         help="skip training; publish the finished run in --workdir")
+    parser.add_argument("--restart", action="store_true",
+                        help="delete the run in --workdir and start over")
     return parser
 
 
@@ -49,13 +54,25 @@ def main():
     """Progress on stderr; one JSON document on stdout (the summary, `published` added)."""
     args = vars(config_parser(TrainConfig(workdir="runs/fashion_mnist")).parse_args())
     output, publish_only = args.pop("output"), args.pop("publish_only")
+    restart = args.pop("restart")
     flip_averaging = args.pop("flip_averaging")
     config = config_for(args.pop("model"), args.pop("batch_size"), **args)
     command = "python apps/fashion_mnist/train.py " + shlex.join(
-        a for a in sys.argv[1:] if a != "--publish-only")
+        a for a in sys.argv[1:] if a not in ("--publish-only", "--restart"))
     result = {}
     if not publish_only:
-        _, summary = train_classifier(config, progress=1, command=command)
+        if restart:
+            restart_run(config.workdir)
+        try:
+            state, done = run_state(config)
+        except RunConflict as conflict:
+            sys.exit(f"error: {conflict}")
+        if state == "finished":  # as `kerasvision train classifier` does
+            print(f"{config.workdir}: finished ({done} epochs trained); nothing to train",
+                  file=sys.stderr)
+            summary = stored_summary(config.workdir)
+        else:
+            _, summary = train_classifier(config, progress=1, command=command)
         result = {k: v for k, v in summary.items() if k != "class_names"}
     if output:
         from kerasvision.tasks.classifier_publishing import publish_run
