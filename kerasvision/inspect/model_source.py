@@ -31,7 +31,7 @@ def load_model(source, input_shape=None, tiny=False, weights=None):
         try:
             model = keras.saving.load_model(source)
         except Exception as error:  # noqa: BLE001 - any loader failure is a bad file
-            from kerasvision.tasks.model_file_errors import unloadable_model_reason
+            from kerasvision.io.model_file_errors import unloadable_model_reason
 
             raise ValueError(unloadable_model_reason(source, error)) from None
         model = _single_view(keras, model)

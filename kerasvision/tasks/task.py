@@ -62,7 +62,7 @@ def load_keras_model(path, trust_model=False):
     import kerasvision.layers  # noqa: F401 - registers our layers for deserialization
     import kerasvision.models._families  # noqa: F401 - and our model classes (detectors)
     import kerasvision.models.segmentation.compile_objects  # noqa: F401 - losses, metrics
-    from kerasvision.tasks.model_file_errors import unloadable_model_reason
+    from kerasvision.io.model_file_errors import unloadable_model_reason
 
     path = Path(path)
     if not path.is_file():
