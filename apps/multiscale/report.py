@@ -15,7 +15,7 @@ writes `apps/multiscale/results.json` and three PNGs beside it:
 Costs are multiply-accumulates per image (`kerasvision.inspect`), the "FLOPs" of the papers'
 figures. Nothing is trained here.
 
-    python apps/multiscale/report.py
+    python apps/multiscale/report.py                # or --plots-only: redraw from results.json
 """
 
 import json
@@ -219,6 +219,9 @@ def plot(results):
     ax.plot([shipped["macs"] / 1e6], [shipped["test_accuracy"]], "r*", markersize=12,
             label="shipped classifier (wrn_16_2, one exit)")
     ax.set_xscale("log")
+    ticks = [1, 2, 5, 10, 20, 50, 100]
+    ax.set_xticks(ticks, [str(t) for t in ticks])
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set(xlabel="average multiply-accumulates per image (millions, log)",
            ylabel="test accuracy", title="Anytime prediction on Fashion-MNIST")
     ax.legend(fontsize=8)
@@ -228,6 +231,9 @@ def plot(results):
 
 
 def main():
+    if sys.argv[1:] == ["--plots-only"]:  # redraw from results.json
+        plot(json.loads((HERE / "results.json").read_text()))
+        return
     from kerasvision.data.fashion_mnist import load_fashion_mnist
 
     (x, _), (xv, yv) = train.fashion_splits()
