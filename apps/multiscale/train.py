@@ -11,7 +11,7 @@ validation scenes); the test split is read once, by `report.py`.
     python apps/multiscale/train.py fabric --minutes 1 --budget-penalty 0.1 \
         --init-from runs/multiscale/fabric_lambda0/final.keras      # cost-aware gates
     python apps/multiscale/train.py msdnet --minutes 2.5
-    python apps/multiscale/train.py gridnet --minutes 1.5
+    python apps/multiscale/train.py gridnet --minutes 4
     python apps/multiscale/report.py       # test figures, curves, results.json, PNGs
 
 (`run_all.sh` runs them all in order.)
