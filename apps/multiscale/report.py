@@ -153,11 +153,13 @@ def shipped_figures(xt, yt):
             "test_accuracy": classifier.evaluate(xt, yt, batch_size=500)["accuracy"]}
 
 
-def gridnet_figures():
+def segmentation_figures(recipe="gridnet"):
+    """A segmentation run's summary (validation mIoU on generated scenes) with its MACs."""
     from kerasvision.models import build
 
-    record = summary("gridnet")
-    return record and {**record, "macs": total_macs(build("gridnet", **train.GRIDNET))}
+    record = summary(recipe)
+    return record and {**record,
+                       "macs": total_macs(build(recipe, **train.SEGMENTATION[recipe]))}
 
 
 def run_label(record):
@@ -244,7 +246,8 @@ def main():
                                         calibration),
                "msdnet": msdnet_figures(xt, yt),
                "shipped_classifier": shipped_figures(xt, yt),
-               "gridnet": gridnet_figures()}
+               "gridnet": segmentation_figures("gridnet"),
+               "fabric_segmentation": segmentation_figures("fabric_segmentation")}
     (HERE / "results.json").write_text(json.dumps(results, indent=2, default=float))
     plot(results)
     print(json.dumps({k: v for k, v in results.items() if k != "fabric"}, indent=1,

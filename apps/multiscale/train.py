@@ -12,6 +12,7 @@ validation scenes); the test split is read once, by `report.py`.
         --init-from runs/multiscale/fabric_lambda0/final.keras      # cost-aware gates
     python apps/multiscale/train.py msdnet --minutes 2.5
     python apps/multiscale/train.py gridnet --minutes 4
+    python apps/multiscale/train.py fabric_segmentation --minutes 2   # the fabric on scenes
     python apps/multiscale/report.py       # test figures, curves, results.json, PNGs
 
 (`run_all.sh` runs them all in order.)
@@ -33,6 +34,11 @@ MSDNET = {"blocks": 4, "base": 2, "step": 2, "channels": 8, "growth_rate": 4,
           "classifier_channels": 32}
 GRIDNET = {"input_shape": (64, 64, 3), "classes": 11, "stream_channels": (8, 16, 32, 64),
            "down_columns": 2, "up_columns": 2, "total_dropout": 0.2}
+# The segmentation fabric on the same 64×64 scenes: the classification fabric's trellis,
+# read out at the finest scale (docs/multiscale.md).
+FABRIC_SEGMENTATION = {"input_shape": (64, 64, 3), "classes": 11, "num_layers": 6,
+                       "num_scales": 4, "channels": 16}
+SEGMENTATION = {"gridnet": GRIDNET, "fabric_segmentation": FABRIC_SEGMENTATION}
 # Items of a 64×64 scene: the default 14–96 pixels of a 128×128 scene, halved.
 SCENE_SIZE, SCENE_ITEM_SIZE = (64, 64), (7, 48)
 
@@ -116,20 +122,23 @@ def run_msdnet(workdir, minutes, batch_size=128, learning_rate=3e-3):
     return {**summary, "config": MSDNET}
 
 
-def segmentation_model(class_count):
-    """Pixels 0–255 -> (x/255 − 0.5)/0.25 -> gridnet -> per-pixel softmax."""
+def segmentation_model(class_count, recipe="gridnet"):
+    """Pixels 0–255 -> (x/255 − 0.5)/0.25 -> gridnet (or the segmentation fabric) -> per-pixel
+    softmax."""
     import keras
 
     from kerasvision.models import build
 
-    pixels = keras.Input(GRIDNET["input_shape"], name="pixels")
+    config = SEGMENTATION[recipe]
+    pixels = keras.Input(config["input_shape"], name="pixels")
     x = keras.layers.Rescaling(1.0 / (255.0 * 0.25), offset=-2.0, name="normalize")(pixels)
-    scores = build("gridnet", **{**GRIDNET, "classes": class_count})(x)
+    scores = build(recipe, **{**config, "classes": class_count})(x)
     probabilities = keras.layers.Softmax(name="pixel_probabilities")(scores)
-    return keras.Model(pixels, probabilities, name="gridnet_segmenter")
+    return keras.Model(pixels, probabilities, name=f"{recipe}_segmenter")
 
 
-def run_gridnet(workdir, minutes, batch_size=16, learning_rate=2e-3, validation_scenes=500):
+def run_segmentation(workdir, minutes, recipe="gridnet", batch_size=16, learning_rate=2e-3,
+                     validation_scenes=500):
     import keras
     import tensorflow as tf
 
@@ -141,7 +150,7 @@ def run_gridnet(workdir, minutes, batch_size=16, learning_rate=2e-3, validation_
     from kerasvision.tasks.segmenter_training import class_names
 
     names = class_names()
-    model = segmentation_model(len(names))
+    model = segmentation_model(len(names), recipe)
     model.compile(keras.optimizers.Adam(learning_rate), DiceCrossEntropyLoss(),
                   metrics=[PixelMeanIoU(len(names))])
     batch = (batch_size, *SCENE_SIZE)
@@ -156,7 +165,7 @@ def run_gridnet(workdir, minutes, batch_size=16, learning_rate=2e-3, validation_
     report = segmenter.evaluate(images, masks)
     summary["validation_mean_iou"] = float(report["mean_iou"])
     summary["validation_pixel_accuracy"] = float(report["pixel_accuracy"])
-    return {**summary, "config": {**GRIDNET, "scene_size": SCENE_SIZE,
+    return {**summary, "config": {**SEGMENTATION[recipe], "scene_size": SCENE_SIZE,
                                   "item_size": SCENE_ITEM_SIZE}}
 
 
@@ -171,7 +180,8 @@ def validation_scenes_at(count, split="validation", seed=0):
 
 
 @click.command()
-@click.argument("recipe", type=click.Choice(["fabric", "msdnet", "gridnet"]))
+@click.argument("recipe", type=click.Choice(["fabric", "msdnet", "gridnet",
+                                            "fabric_segmentation"]))
 @click.option("--minutes", default=3.5, show_default=True, help="Machine-minute budget.")
 @click.option("--budget-penalty", default=0.0, show_default=True,
               help="fabric only: λ of the cost-aware gate penalty.")
@@ -193,7 +203,7 @@ def main(recipe, minutes, budget_penalty, init_from, run):
     elif recipe == "msdnet":
         summary = run_msdnet(workdir, minutes)
     else:
-        summary = run_gridnet(workdir, minutes)
+        summary = run_segmentation(workdir, minutes, recipe)
     (workdir / "summary.json").write_text(json.dumps(summary, indent=2, default=float))
     print(json.dumps(summary, indent=2, default=float))
 
