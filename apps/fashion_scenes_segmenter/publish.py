@@ -48,6 +48,79 @@ def draw_overlays(segmenter, images, path):
     grid.save(path)
 
 
+def comparison_sections(path):
+    """Model-card sections from benchmarks/segmenter_comparison.py's JSON: the fine-tuning
+    effect (same architecture, same budget, random against classifier initialisation) and the
+    other architectures at that budget. None when the file is missing."""
+    path = Path(path)
+    if not path.is_file():
+        return []
+    result = json.loads(path.read_text())
+    rows = result["rows"]
+    header = ("| model | parameters | machine min | mIoU (validation) | images/s |\n"
+              "|---|---|---|---|---|\n")
+    table = header + "\n".join(
+        f"| {r['label']} | {r['parameters']:,} | {r['machine_minutes']} | {r['mean_iou']:.3f} | "
+        f"{r['images_per_second']} |" for r in rows)
+    budget, scenes = result["minutes_per_model"], result["validation_scenes"]
+    ours = {("fine" if "fine-tuned" in r["label"] else "random"): r for r in rows
+            if r["label"].startswith("backbone_fcn")}
+    sections = []
+    if len(ours) == 2:
+        fine, random = ours["fine"]["mean_iou"], ours["random"]["mean_iou"]
+        sections.append((
+            "Fine-tuning against random initialisation",
+            f"At {budget} machine minutes each, same data and recipe "
+            f"(benchmarks/segmenter_comparison.py, {scenes} validation scenes): the base "
+            f"started from the Fashion-MNIST classifier reaches mIoU {fine:.3f}, from random "
+            f"weights {random:.3f} ({fine - random:+.3f})."))
+    sections.append(("Other architectures at the same budget",
+                     f"{budget} machine minutes each, mIoU on {scenes} validation scenes "
+                     f"(benchmarks/segmenter_comparison.py):\n\n{table}"))
+    return sections
+
+
+def model_card(metrics, config, summary, class_names, comparison, train_command):
+    """The model card from the measured `metrics` (also re-rendered alone by --card-only)."""
+    from kerasvision.tasks.model_card import ModelCard, machine_description
+
+    test, shifted = metrics["test"], metrics["shifted"]
+    test_scenes, shifted_scenes = metrics["test_scenes"], metrics["shifted_scenes"]
+    one, batched = metrics["images_per_second_batch_1"], metrics["images_per_second_batch_32"]
+    rows = "\n".join(f"| {name} | {'—' if iou is None else f'{iou:.3f}'} |"
+                     for name, iou in test["per_class_iou"].items())
+    init = (f"base initialised from the classifier `{config['init_from']}` (the lecture's "
+            "fine-tuning)" if config.get("init_from") else "random initialisation")
+    return ModelCard(
+        title="Fashion scenes segmenter",
+        headline=(f"An FPN-style decoder on ResNet-18 (width {config.get('width')}): mean IoU "
+                  f"{test['mean_iou']:.3f} over the 11 classes and pixel accuracy "
+                  f"{test['pixel_accuracy']:.3f} on {test_scenes} generated test scenes; "
+                  f"{shifted['mean_iou']:.3f} on {shifted_scenes} shifted scenes."),
+        architecture="`backbone_fcn` (FCN-style skip fusion, Long et al. 2015, on a "
+                     "registered backbone's C2–C5) on `resnet18`",
+        parameters=f"{config.get('params', 0):,}",
+        data="Fashion scenes (kerasvision.data.fashion_scenes), 128×128, semantic masks "
+             "(0 background, 1 + Fashion-MNIST class), flips and scale jitter",
+        training=(f"model.fit, AdamW with a cosine over {config.get('minutes')} machine minutes, "
+                  f"Dice + cross-entropy; {init}"),
+        training_time=(f"{summary['train_machine_minutes']} machine minutes (process CPU time / "
+                       f"cores), {machine_description()}, shared"),
+        inputs="RGB images of any size, letterboxed to 128×128 (0–255 pixels)",
+        outputs="a class map at the original image's size (and scores on request); the "
+                "SavedModel returns `class_map` and `scores`",
+        class_names=class_names,
+        command=train_command or "see apps/fashion_scenes_segmenter/",
+        sections=[("Test scenes (once)", f"| class | IoU |\n|---|---|\n{rows}"),
+                  *comparison_sections(comparison),
+                  ("Speed", f"{one:.1f} images/s one at a time, {batched:.1f} in batches of "
+                            f"32 (`ImageSegmenter.predict`, {machine_description()}, shared).")],
+        pictures=[("Test scenes and predicted overlays", "test_overlays.png"),
+                  ("Shifted scenes", "shifted_overlays.png"),
+                  ("Confusion matrix (test)", "confusion_matrix.png"),
+                  ("Training curve", "training_curve.png")])
+
+
 @click.command()
 @click.option("--workdir", default="runs/segmenter", show_default=True)
 @click.option("--output", default="saved_models/fashion_scenes_segmenter", show_default=True)
@@ -55,11 +128,15 @@ def draw_overlays(segmenter, images, path):
 @click.option("--shifted-scenes", default=300, show_default=True)
 @click.option("--command", "train_command", default=None,
               help="The exact training commands, for the model card.")
-def main(workdir, output, test_scenes, shifted_scenes, train_command):
+@click.option("--comparison", default="benchmarks/segmenter_comparison.json", show_default=True,
+              help="benchmarks/segmenter_comparison.py's results, for the card (if present).")
+@click.option("--card-only", is_flag=True,
+              help="Only re-render MODEL_CARD.md from the published metrics.json (no new "
+                   "measurement, no new version), e.g. once the comparison has run.")
+def main(workdir, output, test_scenes, shifted_scenes, train_command, comparison, card_only):
     from kerasvision.data.shifted_scenes import SHIFTED_SETTING
     from kerasvision.data.shifted_scenes import shifted_scenes as make_shifted
     from kerasvision.tasks.image_segmenter import ImageSegmenter
-    from kerasvision.tasks.model_card import ModelCard, machine_description
     from kerasvision.tasks.prediction_speed import images_per_second
     from kerasvision.tasks.publishing import publish, read_history, write_text_atomically
     from kerasvision.tasks.segmenter_training import scene_masks
@@ -67,6 +144,12 @@ def main(workdir, output, test_scenes, shifted_scenes, train_command):
     workdir = Path(workdir)
     config = json.loads((workdir / "config.json").read_text())
     summary = json.loads((workdir / "summary.json").read_text())
+    if card_only:
+        metrics = json.loads((Path(output) / "metrics.json").read_text())
+        card = model_card(metrics, config, summary, config["class_names"], comparison,
+                          train_command or metrics.get("command"))
+        write_text_atomically(Path(output) / "MODEL_CARD.md", card.render())
+        return
     segmenter = without_training_state(ImageSegmenter.load(workdir / "final.keras"))
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
@@ -88,42 +171,12 @@ def main(workdir, output, test_scenes, shifted_scenes, train_command):
                "images_per_second_batch_32": round(batched, 1),
                "train_machine_minutes": summary["train_machine_minutes"],
                "train_wall_minutes": summary.get("train_wall_minutes"),
-               "params": config.get("params")}
+               "params": config.get("params"), "command": train_command}
     for part in (metrics["validation"] or {},):
         part.pop("confusion_matrix", None)
-    rows = "\n".join(f"| {name} | {'—' if iou is None else f'{iou:.3f}'} |"
-                     for name, iou in test["per_class_iou"].items())
-    init = (f"base initialised from the classifier `{config['init_from']}` (the lecture's "
-            "fine-tuning)" if config.get("init_from") else "random initialisation")
-    card = ModelCard(
-        title="Fashion scenes segmenter",
-        headline=(f"An FPN-style decoder on ResNet-18 (width {config.get('width')}): mean IoU "
-                  f"{test['mean_iou']:.3f} over the 11 classes and pixel accuracy "
-                  f"{test['pixel_accuracy']:.3f} on {test_scenes} generated test scenes; "
-                  f"{shifted['mean_iou']:.3f} on {shifted_scenes} shifted scenes."),
-        architecture="`backbone_fcn` (FCN-style skip fusion, Long et al. 2015, on a "
-                     "registered backbone's C2–C5) on `resnet18`",
-        parameters=f"{config.get('params', 0):,}",
-        data="Fashion scenes (kerasvision.data.fashion_scenes), 128×128, semantic masks "
-             "(0 background, 1 + Fashion-MNIST class), flips and scale jitter",
-        training=(f"model.fit, AdamW with a cosine over {config.get('minutes')} machine minutes, "
-                  f"Dice + cross-entropy; {init}"),
-        training_time=(f"{summary['train_machine_minutes']} machine minutes (process CPU time / "
-                       f"cores), {machine_description()}, shared"),
-        inputs="RGB images of any size, letterboxed to 128×128 (0–255 pixels)",
-        outputs="a class map at the original image's size (and scores on request); the "
-                "SavedModel returns `class_map` and `scores`",
-        class_names=segmenter.class_names,
-        command=train_command or "see apps/fashion_scenes_segmenter/",
-        sections=[("Test scenes (once)", f"| class | IoU |\n|---|---|\n{rows}"),
-                  ("Speed", f"{one:.1f} images/s one at a time, {batched:.1f} in batches of "
-                            f"32 (`ImageSegmenter.predict`, {machine_description()}, shared).")],
-        pictures=[("Test scenes and predicted overlays", "test_overlays.png"),
-                  ("Shifted scenes", "shifted_overlays.png"),
-                  ("Confusion matrix (test)", "confusion_matrix.png"),
-                  ("Training curve", "training_curve.png")])
-    metrics = publish(segmenter, output, read_history(workdir / "history.csv"), metrics, card,
-                      export_options={"include_scores": False})
+    card = model_card(metrics, config, summary, segmenter.class_names, comparison, train_command)
+    # The issue's serving contract: `class_map` and `scores` (128x128x11 floats, 0.7 MB an image).
+    metrics = publish(segmenter, output, read_history(workdir / "history.csv"), metrics, card)
     write_text_atomically(output / "metrics.json", json.dumps(metrics, indent=2, default=float))
     print(json.dumps({"test_mean_iou": test["mean_iou"], "shifted_mean_iou": shifted["mean_iou"],
                       "images_per_second_batch_1": one}))
