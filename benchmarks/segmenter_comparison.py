@@ -176,14 +176,17 @@ def main(minutes, validation_scenes, init_from, only, seed, output):
         maps.append(segmenter.predict(images[:3], batch_size=3))
         rows.append(row)
         print(json.dumps(row), flush=True)
+        # Written after every contender, so a run cut short keeps what it measured.
+        result = {"machine": {"cpu": platform.processor() or platform.machine(),
+                              "cores": os.cpu_count(), "tensorflow": tf.__version__,
+                              "keras": keras.__version__},
+                  "minutes_per_model": minutes, "validation_scenes": validation_scenes,
+                  "complete": False, "rows": rows}
+        Path(output).write_text(json.dumps(result, indent=2))
         del model, segmenter
         keras.backend.clear_session()
 
-    result = {"machine": {"cpu": platform.processor() or platform.machine(),
-                          "cores": os.cpu_count(), "tensorflow": tf.__version__,
-                          "keras": keras.__version__},
-              "minutes_per_model": minutes, "validation_scenes": validation_scenes,
-              "rows": rows}
+    result["complete"] = True
     Path(output).write_text(json.dumps(result, indent=2))
     draw(rows, images[:3], masks[:3], maps, Path(output).with_suffix(".png"))
     print(f"\n{minutes} machine minutes each, mIoU on {validation_scenes} validation scenes.\n")

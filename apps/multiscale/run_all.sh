@@ -12,6 +12,7 @@ done
 $T msdnet --minutes 2.5
 # Run here as 1.5 minutes first, then resumed to 4 (README, "GridNet").
 $T gridnet --minutes 4
+$T fabric_segmentation --minutes 2
 # The penalised runs' baseline: the same minute of continued training, without the penalty.
 $T fabric --minutes 1 --budget-penalty 0 --init-from runs/multiscale/fabric_lambda0/final.keras \
     --run fabric_lambda0_continued
