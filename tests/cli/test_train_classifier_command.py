@@ -14,22 +14,15 @@ import warnings
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from kerasvision.cli.main import main
+from two_class_folder import write_two_class_folder
 
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
     """Two classes (dark, light) of 12 noisy 28×28 grey PNGs each (≈19 train, 5 held out)."""
-    root = tmp_path_factory.mktemp("images")
-    rng = np.random.default_rng(0)
-    for label, base in (("dark", 60), ("light", 190)):
-        (root / label).mkdir()
-        for i in range(12):
-            pixels = np.clip(base + rng.normal(0, 30, (28, 28)), 0, 255).astype(np.uint8)
-            Image.fromarray(pixels).save(root / label / f"{i:02d}.png")
-    return root
+    return write_two_class_folder(tmp_path_factory.mktemp("images"), 12)
 
 
 def run(capsys, *args):

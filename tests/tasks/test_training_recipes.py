@@ -13,11 +13,11 @@ import json
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from kerasvision.registry import get_spec, list_models
 from kerasvision.tasks.classifier_training import TrainConfig, config_for
 from kerasvision.tasks.training_recipes import NotTrainableHere, recipe_for
+from two_class_folder import write_two_class_folder
 
 FAST_SAMPLE = ("resnet20",)
 
@@ -25,14 +25,8 @@ FAST_SAMPLE = ("resnet20",)
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
     """Two classes (dark, light) of 16 noisy 28×28 grey PNGs each."""
-    root = tmp_path_factory.mktemp("images")
-    rng = np.random.default_rng(0)
-    for label, base in (("dark", 70), ("light", 180)):
-        (root / label).mkdir()
-        for i in range(16):
-            pixels = np.clip(base + rng.normal(0, 40, (28, 28)), 0, 255).astype(np.uint8)
-            Image.fromarray(pixels).save(root / label / f"{i:02d}.png")
-    return root
+    return write_two_class_folder(tmp_path_factory.mktemp("images"), 16, bases=(70, 180),
+                                  spread=40)
 
 
 def model_args(name):

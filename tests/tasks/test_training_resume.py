@@ -17,7 +17,7 @@ import zipfile
 
 import numpy as np
 import pytest
-from PIL import Image
+from two_class_folder import write_two_class_folder
 
 EPOCHS = 5
 KILL_IN_EPOCH = 2  # 0-based: epochs 0 and 1 are complete and backed up when the kill lands
@@ -81,14 +81,7 @@ TRAIN_SCRIPT = textwrap.dedent("""
 @pytest.fixture(scope="module")
 def image_folder(tmp_path_factory):
     """Two classes (dark, light) of 24 noisy 28x28 grey PNGs each."""
-    root = tmp_path_factory.mktemp("folder")
-    rng = np.random.default_rng(0)
-    for label, base in (("dark", 60), ("light", 190)):
-        (root / label).mkdir()
-        for i in range(24):
-            pixels = np.clip(base + rng.normal(0, 30, (28, 28)), 0, 255).astype(np.uint8)
-            Image.fromarray(pixels).save(root / label / f"{i:02d}.png")
-    return root
+    return write_two_class_folder(tmp_path_factory.mktemp("folder"), 24)
 
 
 def config_for(data, workdir, **overrides):
