@@ -92,13 +92,10 @@ def ratio(numerator, denominator):
 
 def cpu_model():
     """The CPU's model name from /proc/cpuinfo (platform.processor() where that is absent)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+    path = Path("/proc/cpuinfo")  # Linux only; elsewhere, what platform knows
+    lines = path.read_text().splitlines() if path.is_file() else []
+    names = [line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")]
+    return names[0] if names else (platform.processor() or platform.machine())
 
 
 def cpu_flags():
@@ -127,13 +124,10 @@ def machine():
                    "load_average_1_5_15": load_average(), "python": platform.python_version(),
                    "date": datetime.datetime.now(datetime.timezone.utc).isoformat(
                        timespec="seconds")}
-    try:
-        import keras
-        import tensorflow as tf
+    import keras  # both are kerasvision's dependencies: every benchmark has them
+    import tensorflow as tf
 
-        description.update(tensorflow=tf.__version__, keras=keras.__version__)
-    except ImportError:
-        pass
+    description.update(tensorflow=tf.__version__, keras=keras.__version__)
     return description
 
 

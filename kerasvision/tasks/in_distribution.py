@@ -24,6 +24,7 @@ know than the energy score, whose logits the training's label smoothing compress
                                                  calibration_pixels, noun="garment")
 """
 
+from abc import ABC, abstractmethod
 from collections import namedtuple
 
 import numpy as np
@@ -86,7 +87,7 @@ class ScoredModel:
                 np.concatenate([s.numpy() for _, s in parts]))
 
 
-class InDistributionScore:
+class InDistributionScore(ABC):
     """A calibrated test: `score >= threshold` means like the training data.
 
     Args:
@@ -106,9 +107,9 @@ class InDistributionScore:
         self.noun = str(noun)
         self._scored = None
 
+    @abstractmethod
     def graph_score(self, features, head):
-        """Scores (N,) from penultimate features (N, D) in graph ops."""
-        raise NotImplementedError
+        """Scores (N,) from penultimate features (N, D) in graph ops (each score defines it)."""
 
     def get_config(self):
         return {"method": self.method, "paper": self.paper, "threshold": self.threshold,
