@@ -53,15 +53,18 @@ def load_model(source, input_shape=None, tiny=False, weights=None):
 
 
 def _single_view(keras, model):
-    """The network inside a flip-averaging wrapper (tasks/flip_averaging.py), else `model`.
+    """The network inside a test-time-augmentation wrapper (tasks/flip_averaging.py,
+    tasks/translation_averaging.py), else `model`.
 
-    The wrapper runs one nested network on an image and on its mirror image; what a unit sees
-    is a property of that network, so inspection looks inside it.
+    The wrapper runs one nested network on an image and on its mirror image or shifted
+    copies; what a unit sees is a property of that network, so inspection looks inside it.
     """
     from kerasvision.layers.horizontal_flip import HorizontalFlip
+    from kerasvision.layers.translated_views import TranslatedViews
 
     nested = [layer for layer in model.layers if isinstance(layer, keras.Model)]
-    if len(nested) == 1 and any(isinstance(layer, HorizontalFlip) for layer in model.layers):
+    views = (HorizontalFlip, TranslatedViews)
+    if len(nested) == 1 and any(isinstance(layer, views) for layer in model.layers):
         return nested[0]
     return model
 

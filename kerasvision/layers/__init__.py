@@ -21,6 +21,7 @@ from kerasvision.layers.gaussian_basis import GaussianBasis  # noqa: F401
 from kerasvision.layers.class_names import ClassNames  # noqa: F401
 from kerasvision.layers.imagenet_preprocessing import ImageNetPreprocessing  # noqa: F401
 from kerasvision.layers.horizontal_flip import HorizontalFlip  # noqa: F401
+from kerasvision.layers.translated_views import TranslatedViews, ViewAverage  # noqa: F401
 from kerasvision.layers.roi_pooling import RoIPooling  # noqa: F401
 from kerasvision.layers.roi_align import RoIAlign  # noqa: F401
 from kerasvision.layers.l2_normalization import L2Normalization  # noqa: F401

@@ -41,6 +41,16 @@ class TrainConfig:
     # Extra builder arguments for `model` (e.g. {"width": 1, "depth": 10} for a tiny WRN).
     model_kwargs: dict = field(default_factory=dict)
     min_side: int = 0  # smaller images are resized up in the graph (AlexNet needs 67)
+    # The fast-training choices of issue 14 (apps/fashion_mnist/ablation.py measures each one).
+    schedule: str = "cosine"  # "cosine" (warm-up then cosine to 0) or "one_cycle" (triangle)
+    precision: str = "float32"  # or "mixed_bfloat16": bf16 compute, float32 weights
+    ema: float = 0.0  # momentum of an exponential moving average of the weights; 0: none
+    bn_momentum: float = 0.0  # BatchNorm moving-average momentum; 0: the builder's (0.99)
+    flip: bool = True  # horizontal flips in the augmentation
+    erasing: float = 0.5  # probability of random erasing in the augmentation
+    # Images held out from the training split (seeded) as the validation set: the run is
+    # then validated and summarised on them, and the test split is not touched.
+    holdout: int = 0
 
 
 def config_for(model, batch_size=128, **given):
@@ -128,13 +138,24 @@ def load_training_data(data):
     return load_image_folder(data)
 
 
+def hold_out(x_train, y_train, count, seed):
+    """(x_train, y_train, x_validation, y_validation): `count` seeded training images held
+    out, so that recipes are chosen without the test split."""
+    if not 0 < count < len(x_train):
+        raise ValueError(f"holdout must be between 1 and {len(x_train) - 1}, got {count}")
+    order = np.random.default_rng(seed + 1).permutation(len(x_train))
+    keep, held = np.sort(order[count:]), np.sort(order[:count])
+    return x_train[keep], y_train[keep], x_train[held], y_train[held]
+
+
 def make_datasets(x_train, y_train, x_test, y_test, classes, config, outputs=1):
     """(train, test) tf.data pipelines; with `outputs` > 1 each output gets the labels."""
     import tensorflow as tf
 
     from kerasvision.data.augmentation import standard_augmentation
 
-    augment = standard_augmentation() if config.augment else (lambda im: tf.cast(im, tf.float32))
+    augment = (standard_augmentation(flip=config.flip, erasing=config.erasing) if config.augment
+               else (lambda im: tf.cast(im, tf.float32)))
     smoothing = config.label_smoothing
 
     def targets(labels):
@@ -176,17 +197,36 @@ def build_and_compile(config, input_shape, classes, mean, std, steps_per_epoch):
 
     model = pixel_classifier(config.model, input_shape, classes, mean, std,
                              min_side=config.min_side, **config.model_kwargs)
-    # A warm-up takes at most a tenth of the run: a one-epoch run is not all warm-up.
-    warmup = min(config.warmup_epochs * steps_per_epoch, config.epochs * steps_per_epoch // 10)
-    schedule = keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=config.learning_rate / 10,
-        decay_steps=max(1, config.epochs * steps_per_epoch - warmup),
-        warmup_target=config.learning_rate, warmup_steps=warmup)
+    if config.precision != "float32":
+        from kerasvision.tasks.training_precision import float32_outputs
+
+        float32_outputs(model)  # probabilities in float32 under a mixed policy
+    if config.bn_momentum:
+        from kerasvision.tasks.precise_batch_norm import batch_norm_layers
+
+        for layer in batch_norm_layers(model):
+            layer.momentum = config.bn_momentum
+    total = config.epochs * steps_per_epoch
+    if config.schedule == "one_cycle":
+        from kerasvision.tasks.one_cycle_schedule import OneCycle
+
+        schedule = OneCycle(config.learning_rate, total)
+    elif config.schedule == "cosine":
+        # A warm-up takes at most a tenth of the run: a one-epoch run is not all warm-up.
+        warmup = min(config.warmup_epochs * steps_per_epoch, total // 10)
+        schedule = keras.optimizers.schedules.CosineDecay(
+            initial_learning_rate=config.learning_rate / 10, decay_steps=max(1, total - warmup),
+            warmup_target=config.learning_rate, warmup_steps=warmup)
+    else:
+        raise ValueError(f"schedule must be cosine or one_cycle, got {config.schedule!r}")
+    # Keras averages the weights in the optimizer and swaps the average in at the end of
+    # fit; the BN statistics are then re-estimated for it (train_classifier).
+    ema = {"use_ema": True, "ema_momentum": config.ema} if config.ema else {}
     if config.optimizer == "sgd":
         optimizer = keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True,
-                                         weight_decay=config.weight_decay)
+                                         weight_decay=config.weight_decay, **ema)
     elif config.optimizer == "adamw":
-        optimizer = keras.optimizers.AdamW(schedule, weight_decay=config.weight_decay)
+        optimizer = keras.optimizers.AdamW(schedule, weight_decay=config.weight_decay, **ema)
     else:
         raise ValueError(f"optimizer must be sgd or adamw, got {config.optimizer!r}")
     # Decay the kernels only; BN scales/offsets and biases are not regularized (common practice).
@@ -226,8 +266,10 @@ def describe_data(data, x_train, x_test, class_names):
 
 
 def augmentation_summary(config):
-    return ("pad-2 random crop, horizontal flip, random erasing (p=0.5)" if config.augment
-            else "none")
+    if not config.augment:
+        return "none"
+    return ", ".join(["pad-2 random crop"] + (["horizontal flip"] if config.flip else [])
+                     + ([f"random erasing (p={config.erasing:g})"] if config.erasing else []))
 
 
 def train_classifier(config, progress=1, command=None):
@@ -243,9 +285,10 @@ def train_classifier(config, progress=1, command=None):
     import tensorflow as tf
 
     from kerasvision.tasks.image_classifier import ImageClassifier
-    from kerasvision.tasks.precise_batch_norm import PreciseBatchNorm
+    from kerasvision.tasks.precise_batch_norm import PreciseBatchNorm, recalibrate_batch_norm
     from kerasvision.tasks.training_loop import (distribution_strategy, epochs_done,
                                                  recorded_minutes, resumable_fit, run_directory)
+    from kerasvision.tasks.training_precision import float32_copy, precision_policy
 
     # First: MultiWorkerMirroredStrategy must configure collective ops before any TF op runs.
     strategy = distribution_strategy(config.strategy)
@@ -257,6 +300,8 @@ def train_classifier(config, progress=1, command=None):
         tf.config.experimental.enable_op_determinism()
 
     x_train, y_train, x_test, y_test, class_names = load_training_data(config.data)
+    if config.holdout:  # validated on training images held out; the test split is not used
+        x_train, y_train, x_test, y_test = hold_out(x_train, y_train, config.holdout, config.seed)
     classes = len(class_names)
     mean = float(x_train.mean() / 255.0)
     std = float(x_train.std() / 255.0)
@@ -265,7 +310,7 @@ def train_classifier(config, progress=1, command=None):
                          f"{len(x_train)} training images")
     steps = len(x_train) // config.batch_size
 
-    with strategy.scope():
+    with strategy.scope(), precision_policy(config.precision):
         model = build_and_compile(config, x_train.shape[1:], classes, mean, std, steps)
     train, test = make_datasets(x_train, y_train, x_test, y_test, classes, config,
                                 outputs=len(model.outputs))
@@ -289,6 +334,13 @@ def train_classifier(config, progress=1, command=None):
                   progress=progress, callbacks=[precise_bn],
                   checkpoint_metadata=classifier.metadata())
     wall_minutes = (time.time() - start) / 60
+    if config.ema:  # fit swapped the averaged weights in; their BN statistics are new
+        recalibrate_batch_norm(model, x_train[np.sort(sample)], min(config.batch_size, 256))
+    if config.precision != "float32":  # evaluated and shipped in float32
+        with strategy.scope():
+            model = float32_copy(model, lambda: build_and_compile(
+                config, x_train.shape[1:], classes, mean, std, steps))
+        classifier = ImageClassifier(classifier_model(model), class_names)
     if len(model.outputs) == 1:
         loss, accuracy = model.evaluate(test, verbose=0)
     else:  # the shipped classifier is the main output alone
@@ -299,7 +351,8 @@ def train_classifier(config, progress=1, command=None):
     model = classifier.model
     # The run's result as a task file: class names and preprocessor ride in its metadata.
     classifier.save(workdir / "final.keras")
-    summary = {"test_accuracy": float(accuracy), "test_loss": float(loss),
+    held_out = "validation" if config.holdout else "test"
+    summary = {f"{held_out}_accuracy": float(accuracy), f"{held_out}_loss": float(loss),
                "params": int(model.count_params()),
                "trainable_params": int(sum(np.prod(w.shape) for w in model.trainable_weights)),
                "epochs": config.epochs,

@@ -1,0 +1,50 @@
+"""Translation averaging: the views are zero-filled shifts, the score is their mean, and the
+wrapper saves, reloads and is looked through by inspection (tasks/translation_averaging.py)."""
+
+import numpy as np
+
+from kerasvision.layers.translated_views import TranslatedViews, ViewAverage
+from kerasvision.tasks.image_classifier import ImageClassifier
+from kerasvision.tasks.translation_averaging import PLUS_SHIFTS, with_translation_averaging
+
+
+def shifted(x, dy, dx):
+    """numpy reference: content moved down by dy and right by dx, zeros shifted in."""
+    out = np.zeros_like(x)
+    h, w = x.shape[1:3]
+    out[:, max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \
+        x[:, max(-dy, 0):h - max(dy, 0), max(-dx, 0):w - max(dx, 0)]
+    return out
+
+
+def test_views_are_zero_filled_shifts_stacked_view_by_view():
+    x = np.arange(2 * 4 * 5 * 1, dtype="float32").reshape(2, 4, 5, 1) + 1
+    shifts = [(0, 0), (1, 0), (0, -2), (-1, 1)]
+    views = np.asarray(TranslatedViews(shifts)(x))
+    assert views.shape == (8, 4, 5, 1)
+    for v, (dy, dx) in enumerate(shifts):
+        np.testing.assert_array_equal(views[2 * v:2 * v + 2], shifted(x, dy, dx))
+
+
+def test_view_average_folds_views_back_onto_their_images():
+    scores = np.arange(3 * 2 * 4, dtype="float32").reshape(3 * 2, 4)  # 3 views of 2 images
+    expected = scores.reshape(3, 2, 4).mean(0)
+    np.testing.assert_allclose(np.asarray(ViewAverage(3)(scores)), expected)
+
+
+def test_wrapper_is_the_mean_over_shifts_and_keeps_names(tiny_classifier, ramp_images, tmp_path):
+    tta = with_translation_averaging(tiny_classifier.model)
+    x = ramp_images.astype("float32")
+    expected = np.mean([np.asarray(tiny_classifier.model(shifted(x, dy, dx)))
+                        for dy, dx in PLUS_SHIFTS], axis=0)
+    np.testing.assert_allclose(np.asarray(tta(x)), expected, atol=1e-5)
+    clf = ImageClassifier(tta, tiny_classifier.class_names)
+    clf.save(tmp_path / "tta.keras")
+    reloaded = ImageClassifier.load(tmp_path / "tta.keras")
+    assert reloaded.class_names == clf.class_names
+    np.testing.assert_allclose(np.asarray(reloaded.model(x)), expected, atol=1e-5)
+
+    from kerasvision.inspect.model_source import load_model
+
+    inner = load_model(str(tmp_path / "tta.keras"))
+    assert [l.name for l in inner.layers] == [l.name for l in tiny_classifier.model.layers]
