@@ -53,10 +53,7 @@ def build_serving_archive(task, **options):
     channels = preprocessor.channels
 
     def serve_bytes(image_bytes):
-        pixels, sizes = tf.map_fn(
-            preprocessor.graph_preprocess, image_bytes,
-            fn_output_signature=(tf.TensorSpec([height, width, channels], tf.float32),
-                                 tf.TensorSpec([2], tf.int32)))
+        pixels, sizes = preprocessor.graph_preprocess_batch(image_bytes)
         return task.serving_outputs(task.serving_forward(pixels), sizes, **options)
 
     def serve_pixels(pixels):

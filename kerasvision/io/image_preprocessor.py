@@ -103,7 +103,8 @@ class ImagePreprocessor:
         the reader converts files; float images (0–255) must have `channels` channels or one.
         """
         height, width = self.size
-        placed = [self._place(self._with_channels(image)) for image in images]
+        place = self._traced_place()
+        placed = [place(self._with_channels(image)) for image in images]
         if not placed:
             return Preprocessed(np.zeros((0, height, width, self.channels), np.float32),
                                 np.zeros((0, 2), np.int64), np.zeros((0, 2), np.float32),
@@ -152,11 +153,31 @@ class ImagePreprocessor:
 
         return self.graph_place(decode_image_bytes(image_bytes, self.channels))
 
+    def graph_preprocess_batch(self, image_bytes):
+        """`graph_preprocess` over a batch, tf.string (N,) -> (pixels (N, h, w, channels),
+        original sizes int32 (N, 2)); a batch of plain model-size PNGs takes a batched fast
+        path with the same pixels (`kerasvision.io.graph_batch_preprocessing`)."""
+        from kerasvision.io.graph_batch_preprocessing import preprocess_image_batch
+
+        return preprocess_image_batch(self, image_bytes)
+
     def graph_place(self, image):
         """Decoded pixels (H, W, channels) tensor -> (model input (h, w, channels) float32,
         original_size int32 (2,)); the resize step of `preprocess`, for tf.data pipelines."""
         pixels, original_size, _, _ = self._place(image)
         return pixels, original_size
+
+    def _traced_place(self):
+        """`_place` as one traced graph for any image size: eagerly, its dozens of small ops
+        cost 8–13 ms an image (issue 14's measurement), most of `classify`'s time on small
+        files; traced once per preprocessor, a call is one graph run."""
+        import tensorflow as tf
+
+        key = hash(self)  # a changed setting (e.g. `resize`) traces anew
+        if getattr(self, "_traced", (None, None))[0] != key:
+            spec = tf.TensorSpec([None, None, self.channels], tf.float32)
+            self._traced = (key, tf.function(self._place, input_signature=[spec]))
+        return self._traced[1]
 
     def _place(self, image):
         """One image -> (pixels, original_size, scale, offset), converted first where the
