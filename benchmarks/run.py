@@ -36,6 +36,8 @@ BENCHMARKS = {
     "custom_layers_vs_reference": (["--repeats", "7"], ["--repeats", "5"]),
     "serving_speed": (["--repeats", "7"],
                       ["--repeats", "5", "--batch1-calls", "20", "--batch64-calls", "5"]),
+    "serving_precision": (["--repeats", "7"], ["--repeats", "5", "--batch1-calls", "20",
+                                                "--batch64-calls", "5"]),
     "cli_speed": (["--repeats", "5"],
                   ["--repeats", "5", "--pngs", "200", "--jpegs", "50", "--loop-images", "50"]),
     "arithmetic_efficiency": (["--repeats", "5"],

@@ -43,6 +43,8 @@ def config_parser(defaults):
     parser.add_argument("--output", help="shipped-model folder to write at the end")
     parser.add_argument("--flip-averaging", action="store_true",
                         help="ship test-time flip averaging (measured: no gain on Fashion-MNIST)")
+    parser.add_argument("--shift-averaging", action="store_true",
+                        help="ship test-time averaging over one-pixel translations")
     parser.add_argument("--publish-only", action="store_true",
                         help="skip training; publish the finished run in --workdir")
     parser.add_argument("--restart", action="store_true",
@@ -56,6 +58,7 @@ def main():
     output, publish_only = args.pop("output"), args.pop("publish_only")
     restart = args.pop("restart")
     flip_averaging = args.pop("flip_averaging")
+    views = "shifts" if args.pop("shift_averaging") else None
     config = config_for(args.pop("model"), args.pop("batch_size"), **args)
     command = "python apps/fashion_mnist/train.py " + shlex.join(
         a for a in sys.argv[1:] if a not in ("--publish-only", "--restart"))
@@ -77,7 +80,8 @@ def main():
     if output:
         from kerasvision.tasks.classifier_publishing import publish_run
 
-        metrics = publish_run(config.workdir, output, command, flip_averaging=flip_averaging)
+        metrics = publish_run(config.workdir, output, command, flip_averaging=flip_averaging,
+                              views=views)
         result["published"] = {k: v for k, v in metrics.items() if k != "per_class"}
     print(json.dumps(result, indent=2))
 

@@ -115,11 +115,15 @@ def _summary_json(summary):
               help="Train nothing: publish the finished run in --workdir to --output.")
 @click.option("--flip-averaging", is_flag=True,
               help="Publish a graph averaging each image's scores with its mirror image's.")
+@click.option("--shift-averaging", is_flag=True,
+              help="Publish a graph averaging each image's scores over its four one-pixel "
+                   "translations.")
 @click.option("--quiet", is_flag=True, help="No progress on stderr.")
 @click.pass_context
 def classifier(ctx, data, model_name, model_args, epochs, batch_size, optimizer, learning_rate,
                weight_decay, label_smoothing, warmup_epochs, seed, deterministic, strategy,
-               no_augment, workdir, restart, output, publish_only, flip_averaging, quiet):
+               no_augment, workdir, restart, output, publish_only, flip_averaging,
+               shift_averaging, quiet):
     """Train an image classifier; progress on stderr, a JSON summary on stdout.
 
     Re-running the same command resumes an interrupted run, says so of a finished one (and
@@ -136,13 +140,14 @@ def classifier(ctx, data, model_name, model_args, epochs, batch_size, optimizer,
     from kerasvision.tasks.training_recipes import NotTrainableHere
 
     command = given_command_line(ctx, skip=("publish_only", "restart", "quiet"))
+    views = "flip" if flip_averaging else "shifts" if shift_averaging else None
     if publish_only:
         if not output:
             raise click.UsageError("--publish-only needs --output (the folder to write)")
         if stored_summary(workdir) is None:
             raise click.UsageError(f"{workdir} holds no finished run to publish")
-        click.echo(json.dumps({"published": _publish(ctx, workdir, output, command,
-                                                     flip_averaging)}, indent=2))
+        click.echo(json.dumps({"published": _publish(ctx, workdir, output, command, views)},
+                              indent=2))
         return
     try:
         model_kwargs = parse_model_args(model_args)
@@ -172,18 +177,18 @@ def classifier(ctx, data, model_name, model_args, epochs, batch_size, optimizer,
                                           command=command)
         summary = {**summary, "trained_this_run": True}
     if output:
-        summary["published"] = _publish(ctx, workdir, output, command, flip_averaging)
+        summary["published"] = _publish(ctx, workdir, output, command, views)
     click.echo(_summary_json(summary))
 
 
-def _publish(ctx, workdir, output, command, flip_averaging):
+def _publish(ctx, workdir, output, command, views):
     from kerasvision.cli.quiet_tensorflow import import_tensorflow
 
     import_tensorflow(debug=ctx.obj.get("debug", False))
     from kerasvision.tasks.classifier_publishing import publish_run
 
     with contextlib.redirect_stdout(sys.stderr):  # Keras's export prints where it saved
-        metrics = publish_run(workdir, output, command, flip_averaging=flip_averaging)
+        metrics = publish_run(workdir, output, command, views=views)
     return {k: v for k, v in metrics.items() if k != "per_class"}
 
 

@@ -44,7 +44,7 @@ def preprocess_image_batch(preprocessor, image_bytes):
         # which is only known after decoding: decode, check, and fall back if one is not.
         def checked():
             pixels, sizes = plain()
-            return tf.cond(_all_look_like_items(pixels), lambda: (pixels, sizes), general)
+            return tf.cond(all_look_like_items(pixels), lambda: (pixels, sizes), general)
 
         return tf.cond(fast, checked, general)
     if preprocessor.photo_conversion is not None:
@@ -67,8 +67,9 @@ def plain_model_size_pngs(image_bytes, size, channels):
     return tf.reduce_all(plain) & (tf.size(image_bytes) > 0)
 
 
-def _all_look_like_items(pixels):
-    """`looks_like_item` over a model-size batch: every corner median dark."""
+def all_look_like_items(pixels):
+    """`looks_like_item` over a model-size batch (N, h, w, C): every corner median dark.
+    Also used eagerly by `ImagePreprocessor.preprocess` for its own fast path."""
     from kerasvision.io.fashion_mnist_conversion import LIGHT_BACKGROUND
 
     corners = tf.stack([pixels[:, 0, 0], pixels[:, 0, -1], pixels[:, -1, 0], pixels[:, -1, -1]],

@@ -16,29 +16,51 @@ from kerasvision.tasks.publishing import publish, read_history  # noqa: F401 - r
 OPTIMIZERS = {"sgd": "SGD + Nesterov 0.9", "adamw": "AdamW"}
 
 
-def publish_classifier(workdir, output, command, x_test, y_test, note="", flip_averaging=False):
+# Test-time views a published graph may average (issue 14 measured both on validation data).
+VIEWS = {"flip": "its mirror image's", "shifts": "its four one-pixel translations'"}
+
+
+def with_views(model, views):
+    """`model`, or `model` wrapped to average its scores over test-time `views`."""
+    if views is None:
+        return model
+    if views == "flip":
+        from kerasvision.tasks.flip_averaging import with_flip_averaging
+
+        return with_flip_averaging(model)
+    if views == "shifts":
+        from kerasvision.tasks.translation_averaging import with_translation_averaging
+
+        return with_translation_averaging(model)
+    raise ValueError(f"views must be None, 'flip' or 'shifts', got {views!r}")
+
+
+def publish_classifier(workdir, output, command, x_test, y_test, note="", flip_averaging=False,
+                       views=None):
     """Write the shipped-model folder from `workdir`'s final.keras and history.csv.
 
-    With `flip_averaging`, the shipped graph averages the scores of each image and its mirror
-    image (tasks/flip_averaging.py); the single-view accuracy is reported beside it.
+    With `views` ("flip", or "shifts"; `flip_averaging` is views="flip"), the shipped graph
+    averages the scores of each image and its mirror image (tasks/flip_averaging.py) or its
+    one-pixel translations (tasks/translation_averaging.py); the single-view accuracy is
+    reported beside it.
     """
-    from kerasvision.tasks.flip_averaging import with_flip_averaging
     from kerasvision.tasks.image_classifier import ImageClassifier
 
+    views = "flip" if flip_averaging else views
     workdir, output = Path(workdir), Path(output)
     output.mkdir(parents=True, exist_ok=True)
     config = json.loads((workdir / "config.json").read_text())
     summary = json.loads((workdir / "summary.json").read_text())
     single_view = ImageClassifier.load(workdir / "final.keras")
     single_accuracy = single_view.evaluate(x_test, y_test)["accuracy"]
-    classifier = (ImageClassifier(with_flip_averaging(single_view.model),
-                                  single_view.class_names, single_view.preprocessor)
-                  if flip_averaging else single_view)
+    classifier = (ImageClassifier(with_views(single_view.model, views), single_view.class_names,
+                                  single_view.preprocessor) if views else single_view)
     report = classifier.evaluate(x_test, y_test, confusion_png=output / "confusion_matrix.png")
     history = read_history(workdir / "history.csv")
     trainable = int(sum(np.prod(w.shape) for w in classifier.model.trainable_weights))
     metrics = {"test_accuracy": report["accuracy"], "test_top5_accuracy": report["top5_accuracy"],
-               "test_accuracy_single_view": single_accuracy, "flip_averaging": flip_averaging,
+               "test_accuracy_single_view": single_accuracy, "views": views,
+               "flip_averaging": views == "flip",
                "test_images": int(len(y_test)),
                "per_class": report["per_class"], "params": int(classifier.model.count_params()),
                "trainable_params": trainable, "epochs": len(history.get("loss", [])),
@@ -48,7 +70,7 @@ def publish_classifier(workdir, output, command, x_test, y_test, note="", flip_a
     return publish(classifier, output, history, metrics, card)
 
 
-def publish_run(workdir, output, command, note="", flip_averaging=False):
+def publish_run(workdir, output, command, note="", flip_averaging=False, views=None):
     """Publish the finished run in `workdir` without retraining: its held-out images are
     loaded again from the data its config.json names. The card shows the command that
     trained the run where config.json keeps it, else `command`. Returns the metrics."""
@@ -64,7 +86,7 @@ def publish_run(workdir, output, command, note="", flip_averaging=False):
     _, _, x_test, y_test, _ = load_training_data(config["data"])
     command = config.get("command") or command
     return publish_classifier(workdir, output, command, x_test, y_test, note=note,
-                              flip_averaging=flip_averaging)
+                              flip_averaging=flip_averaging, views=views)
 
 
 def classifier_card(config, metrics, classifier, command, note=""):
@@ -75,9 +97,10 @@ def classifier_card(config, metrics, classifier, command, note=""):
     kind = "grey" if channels == 1 else "RGB"
     held_out = ("the 10,000 Fashion-MNIST test images" if config["data"] == "fashion_mnist"
                 else f"the {metrics['test_images']:,} held-out images of `{config['data']}`")
-    views = ("The shipped graph averages each image's scores with its mirror image's; one view "
-             f"alone scores {metrics['test_accuracy_single_view']:.4f}."
-             if metrics["flip_averaging"] else "Single view, no test-time augmentation.")
+    shipped_views = metrics.get("views") or ("flip" if metrics.get("flip_averaging") else None)
+    views = (f"The shipped graph averages each image's scores with {VIEWS[shipped_views]}; one "
+             f"view alone scores {metrics['test_accuracy_single_view']:.4f}."
+             if shipped_views else "Single view, no test-time augmentation.")
     classes, k = len(config["class_names"]), min(5, len(config["class_names"]))
     # The warm-up takes at most a tenth of the run (classifier_training.build_and_compile).
     warmup = min(config["warmup_epochs"], config["epochs"] / 10)
@@ -94,9 +117,10 @@ def classifier_card(config, metrics, classifier, command, note=""):
         data=f"{config['data_description']}; augmentation: {config['augmentation']}",
         training=(f"{metrics['epochs']} epochs, batch {config['batch_size']}, "
                   f"{OPTIMIZERS[config.get('optimizer', 'sgd')]}, "
-                  f"lr {config['learning_rate']} ({warmup:g} warm-up epoch(s), "
-                  f"cosine to 0), weight decay {config['weight_decay']} (kernels), label "
+                  f"lr {config['learning_rate']} ({schedule_description(config, warmup)}), "
+                  f"weight decay {config['weight_decay']} (kernels), label "
                   f"smoothing {config['label_smoothing']}, seed {config['seed']}"
+                  + "".join(recipe_extras(config))
                   + (f"; BatchNorm statistics re-estimated on {config['precise_bn_images']:,} "
                      "training images after each epoch (precise BN)"
                      if config.get("precise_bn_images") else "")),
@@ -112,3 +136,20 @@ def classifier_card(config, metrics, classifier, command, note=""):
         pictures=[("training curve", "training_curve.png"),
                   ("confusion matrix", "confusion_matrix.png")],
         note=note)
+
+
+def schedule_description(config, warmup):
+    if config.get("schedule", "cosine") == "one_cycle":
+        return "one cycle: linear from a tenth of it to it over the first quarter, then to 0"
+    return f"{warmup:g} warm-up epoch(s), cosine to 0"
+
+
+def recipe_extras(config):
+    """The card's words for the fast-training options a run used (issue 14)."""
+    if config.get("precision", "float32") != "float32":
+        yield f"; trained in {config['precision']} (shipped in float32)"
+    if config.get("ema"):
+        yield (f"; exponential moving average of the weights (momentum {config['ema']}) "
+               "shipped, its BatchNorm statistics re-estimated")
+    if config.get("bn_momentum"):
+        yield f"; BatchNorm momentum {config['bn_momentum']}"

@@ -81,3 +81,19 @@ def test_inside_a_traced_function_and_on_an_empty_batch():
     assert pixels.shape == (2, 28, 28, 1) and sizes.shape == (2, 2)
     empty_pixels, empty_sizes = traced(tf.constant([], tf.string))
     assert empty_pixels.shape == (0, 28, 28, 1) and empty_sizes.shape == (0, 2)
+
+
+@pytest.mark.parametrize("conversion", [None, "fashion_mnist"])
+def test_eager_preprocess_of_model_size_images_equals_the_per_image_path(conversion):
+    preprocessor = ImagePreprocessor((28, 28), channels=1, photo_conversion=conversion)
+    images = [np.asarray(Image.open(io.BytesIO(b))) for b in items(4)]
+    light = np.full((28, 28), 250, np.uint8)
+    light[8:20, 8:20] = 30
+    for batch in (images, images + [light]):  # the light one: converted as a photo, or not
+        fast = preprocessor.preprocess(batch)
+        place = preprocessor._traced_place()
+        general = [place(preprocessor._with_channels(image)) for image in batch]
+        np.testing.assert_array_equal(fast.pixels, np.stack([g[0] for g in general]))
+        np.testing.assert_array_equal(fast.original_sizes, [[28, 28]] * len(batch))
+        np.testing.assert_allclose(fast.scales, np.stack([g[2] for g in general]))
+        np.testing.assert_allclose(fast.offsets, np.stack([g[3] for g in general]))
