@@ -36,10 +36,47 @@ DEFAULT_PASS_RATE = 0.95
 _SIGNIFICANT = 9  # digits that round-trip a float32 through the JSON metadata
 
 
-def logits_head(model):
-    """(the last Dense layer, whether it applies a softmax): where the logits are."""
+def view_averaged_network(model):
+    """The network inside a translation-averaging wrapper (tasks/translation_averaging.py),
+    or None when `model` is not one."""
     import keras
 
+    from kerasvision.layers.translated_views import TranslatedViews
+
+    nested = [layer for layer in model.layers if isinstance(layer, keras.Model)]
+    if len(nested) == 1 and any(isinstance(layer, TranslatedViews) for layer in model.layers):
+        return nested[0]
+    return None
+
+
+def feature_taps(model):
+    """keras.Model: pixels -> [class probabilities, penultimate features]. For a translation-
+    averaging wrapper, both are averaged over its views, as its probabilities are."""
+    import keras
+
+    from kerasvision.layers.translated_views import TranslatedViews, ViewAverage
+
+    network = view_averaged_network(model)
+    head, _ = logits_head(network if network is not None else model)
+    if network is None:
+        return keras.Model(model.inputs, [model.outputs[0], head.input],
+                           name=f"{model.name}_scored")
+    views = next(layer for layer in model.layers if isinstance(layer, TranslatedViews))
+    inner = keras.Model(network.inputs, [network.outputs[0], head.input])
+    pixels = keras.Input(model.inputs[0].shape[1:])
+    probabilities, features = inner(views(pixels))
+    count = len(views.shifts)
+    return keras.Model(pixels, [ViewAverage(count)(probabilities), ViewAverage(count)(features)],
+                       name=f"{model.name}_scored")
+
+
+def logits_head(model):
+    """(the last Dense layer, whether it applies a softmax): where the logits are; inside a
+    translation-averaging wrapper, its network's."""
+    import keras
+
+    network = view_averaged_network(model)
+    model = network if network is not None else model
     head = next((layer for layer in reversed(model.layers)
                  if isinstance(layer, keras.layers.Dense)), None)
     if head is None:
@@ -60,12 +97,9 @@ class ScoredModel:
     """
 
     def __init__(self, model, score):
-        import keras
-
         self.model, self.score = model, score
         self.head, _ = logits_head(model)
-        self.taps = keras.Model(model.inputs, [model.outputs[0], self.head.input],
-                                name=f"{model.name}_scored")
+        self.taps = feature_taps(model)
         self._traced = None
 
     def graph_call(self, pixels):
@@ -241,12 +275,10 @@ def calibrate_energy(model, pixels, pass_rate=DEFAULT_PASS_RATE, temperature=1.0
 
 
 def penultimate_features(model, pixels, batch_size=256):
-    """The input of the model's last Dense layer for each image, numpy (N, D)."""
-    import keras
-
-    head, _ = logits_head(model)
-    tap = keras.Model(model.inputs, head.input)
-    return tap.predict(np.asarray(pixels, np.float32), batch_size=batch_size, verbose=0)
+    """The input of the model's last Dense layer for each image, numpy (N, D) (averaged over
+    the views of a translation-averaging wrapper)."""
+    tap = feature_taps(model)
+    return tap.predict(np.asarray(pixels, np.float32), batch_size=batch_size, verbose=0)[1]
 
 
 def fit_mahalanobis(model, train_pixels, train_labels, calibration_pixels,

@@ -48,3 +48,21 @@ def test_wrapper_is_the_mean_over_shifts_and_keeps_names(tiny_classifier, ramp_i
 
     inner = load_model(str(tmp_path / "tta.keras"))
     assert [l.name for l in inner.layers] == [l.name for l in tiny_classifier.model.layers]
+
+
+def test_in_distribution_score_reads_view_averaged_features(tiny_classifier, ramp_images):
+    from kerasvision.tasks.in_distribution import (EnergyScore, feature_taps, logits_head,
+                                                   penultimate_features)
+
+    tta = with_translation_averaging(tiny_classifier.model)
+    x = ramp_images.astype("float32")
+    assert logits_head(tta)[0] is logits_head(tiny_classifier.model)[0]
+    single = penultimate_features(tiny_classifier.model, x)
+    expected = np.mean([penultimate_features(tiny_classifier.model, shifted(x, dy, dx))
+                        for dy, dx in PLUS_SHIFTS], axis=0)
+    np.testing.assert_allclose(penultimate_features(tta, x), expected, atol=1e-5)
+    assert not np.allclose(penultimate_features(tta, x), single)
+    probabilities, _ = feature_taps(tta)(x)
+    np.testing.assert_allclose(np.asarray(probabilities), np.asarray(tta(x)), atol=1e-6)
+    scores = EnergyScore(0.0).scores(tta, x)
+    assert scores.shape == (len(x),) and np.all(np.isfinite(scores))
