@@ -30,6 +30,18 @@ class LocalResponseNormalization(keras.layers.Layer):
         self.beta = float(beta)
 
     def call(self, x):
+        if keras.backend.backend() == "tensorflow" and len(x.shape) == 4:
+            # The same formula as TensorFlow's fused kernel, which issue 14's benchmark
+            # measured 3.4× faster than the shifted sums below (benchmarks/RESULTS.md).
+            import tensorflow as tf
+
+            return tf.nn.local_response_normalization(x, self.depth_radius, self.bias,
+                                                      self.alpha, self.beta)
+        return self.window_sums_call(x)
+
+    def window_sums_call(self, x):
+        """The formula in Keras ops, for other backends and ranks (the tests hold it to
+        TensorFlow's kernel)."""
         channels = x.shape[-1]
         r = self.depth_radius
         squared = ops.square(x)

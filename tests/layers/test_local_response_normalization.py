@@ -12,9 +12,11 @@ from kerasvision.layers import LocalResponseNormalization
                                                      (3, 0.5, 2e-2, 1.0)])
 def test_matches_tf_nn(radius, bias, alpha, beta):
     x = np.random.default_rng(0).normal(0, 3, (2, 5, 4, 9)).astype("float32")
-    got = LocalResponseNormalization(radius, bias, alpha, beta)(x)
+    layer = LocalResponseNormalization(radius, bias, alpha, beta)
     want = tf.nn.local_response_normalization(x, radius, bias, alpha, beta)
-    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(layer(x), want, rtol=1e-5, atol=1e-6)
+    # The portable Keras-ops formula (other backends, other ranks) is the same function.
+    np.testing.assert_allclose(layer.window_sums_call(x), want, rtol=1e-5, atol=1e-6)
 
 
 def test_matches_the_papers_sum_at_a_border_channel():
