@@ -22,19 +22,22 @@ from kerasvision.tasks.classifier_training import (RunConflict, TrainConfig, con
 # Defaults that depend on the architecture (tasks/training_recipes.py): None on the command
 # line means the recipe's value for --model.
 PER_ARCHITECTURE = ("optimizer", "learning_rate", "weight_decay", "label_smoothing",
-                    "warmup_epochs", "min_side")
+                    "warmup_epochs", "min_side", "schedule", "precision", "ema", "bn_momentum",
+                    "flip")
 
 
 def config_parser(defaults):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    def yes(text):
+        return text.lower() in ("1", "true", "yes")
+
     for field, value in vars(defaults).items():
         flag = "--" + field.replace("_", "-")
+        kind = yes if isinstance(value, bool) else type(value)
         if field in PER_ARCHITECTURE:
-            parser.add_argument(flag, type=type(value), default=None,
-                                help="default: per architecture")
+            parser.add_argument(flag, type=kind, default=None, help="default: per architecture")
         elif isinstance(value, bool):
-            parser.add_argument(flag, type=lambda s: s.lower() in ("1", "true", "yes"),
-                                default=value)
+            parser.add_argument(flag, type=yes, default=value)
         elif isinstance(value, dict):
             parser.add_argument(flag, type=json.loads, default=value,
                                 help='JSON, e.g. \'{"width": 1}\'')

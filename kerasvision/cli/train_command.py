@@ -88,7 +88,7 @@ def _summary_json(summary):
 @click.option("--optimizer", type=click.Choice(["sgd", "adamw"]),
               help="SGD with Nesterov momentum 0.9, or AdamW. [default: per architecture]")
 @click.option("--learning-rate", type=click.FloatRange(min=0, min_open=True),
-              help="Peak learning rate (warm-up, then cosine to 0). [default: per "
+              help="Peak learning rate (see --schedule). [default: per "
                    "architecture, scaled linearly with --batch-size]")
 @click.option("--weight-decay", type=click.FloatRange(min=0),
               help="Decoupled weight decay of the kernels. [default: per architecture]")
@@ -96,6 +96,15 @@ def _summary_json(summary):
               help="Label smoothing of the targets. [default: per architecture]")
 @click.option("--warmup-epochs", type=click.IntRange(min=0),
               help="Epochs of linear learning-rate warm-up. [default: per architecture]")
+@click.option("--schedule", type=click.Choice(["cosine", "one_cycle"]),
+              help="Learning rate: warm-up then cosine to 0, or one cycle (a triangle). "
+                   "[default: per architecture]")
+@click.option("--precision", type=click.Choice(["float32", "mixed_bfloat16"]),
+              help="Compute precision in training; the shipped model is float32 either way. "
+                   "[default: per architecture]")
+@click.option("--ema", type=click.FloatRange(min=0, max=1, max_open=True),
+              help="Momentum of a moving average of the weights, shipped instead of the last "
+                   "weights (0: none). [default: per architecture]")
 @click.option("--seed", default=0, show_default=True, type=int,
               help="Seed of the weights, the shuffling and the augmentation.")
 @click.option("--deterministic", is_flag=True,
@@ -121,7 +130,8 @@ def _summary_json(summary):
 @click.option("--quiet", is_flag=True, help="No progress on stderr.")
 @click.pass_context
 def classifier(ctx, data, model_name, model_args, epochs, batch_size, optimizer, learning_rate,
-               weight_decay, label_smoothing, warmup_epochs, seed, deterministic, strategy,
+               weight_decay, label_smoothing, warmup_epochs, schedule, precision, ema, seed,
+               deterministic, strategy,
                no_augment, workdir, restart, output, publish_only, flip_averaging,
                shift_averaging, quiet):
     """Train an image classifier; progress on stderr, a JSON summary on stdout.
@@ -154,7 +164,8 @@ def classifier(ctx, data, model_name, model_args, epochs, batch_size, optimizer,
         config = config_for(model_name, batch_size, data=data, epochs=epochs, seed=seed,
                             optimizer=optimizer, learning_rate=learning_rate,
                             weight_decay=weight_decay, label_smoothing=label_smoothing,
-                            warmup_epochs=warmup_epochs, strategy=strategy,
+                            warmup_epochs=warmup_epochs, schedule=schedule,
+                            precision=precision, ema=ema, strategy=strategy,
                             augment=not no_augment, workdir=workdir,
                             deterministic=deterministic,
                             model_kwargs=model_kwargs)

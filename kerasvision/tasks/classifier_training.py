@@ -18,6 +18,9 @@ import numpy as np
 # Training images the BN statistics are re-estimated on after each epoch (precise BN).
 PRECISE_BN_IMAGES = 1024
 
+# Fast-training options a recipe sets per architecture (tasks/training_recipes.py).
+RECIPE_OPTIONS = ("schedule", "precision", "ema", "bn_momentum", "flip")
+
 # Settings that may change between the runs of one work directory: the rest define the run.
 RESUMABLE_CHANGES = ("epochs", "strategy", "deterministic", "workdir")
 
@@ -62,7 +65,8 @@ def config_for(model, batch_size=128, **given):
     defaults = {"optimizer": recipe.optimizer,
                 "learning_rate": scaled_learning_rate(recipe, batch_size),
                 "weight_decay": recipe.weight_decay, "label_smoothing": recipe.label_smoothing,
-                "warmup_epochs": recipe.warmup_epochs, "min_side": recipe.min_side}
+                "warmup_epochs": recipe.warmup_epochs, "min_side": recipe.min_side,
+                **{key: getattr(recipe, key) for key in RECIPE_OPTIONS}}
     chosen = {**defaults, **{k: v for k, v in given.items() if v is not None}}
     return TrainConfig(model=model, batch_size=batch_size, **chosen)
 
@@ -221,7 +225,10 @@ def build_and_compile(config, input_shape, classes, mean, std, steps_per_epoch):
         raise ValueError(f"schedule must be cosine or one_cycle, got {config.schedule!r}")
     # Keras averages the weights in the optimizer and swaps the average in at the end of
     # fit; the BN statistics are then re-estimated for it (train_classifier).
-    ema = {"use_ema": True, "ema_momentum": config.ema} if config.ema else {}
+    # The average spans at most a tenth of the run (1 / (1 − momentum) steps): Keras's EMA
+    # starts from the initial weights, which a short run would otherwise ship.
+    momentum = min(config.ema, 1.0 - 10.0 / max(total, 11))
+    ema = {"use_ema": True, "ema_momentum": momentum} if config.ema else {}
     if config.optimizer == "sgd":
         optimizer = keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True,
                                          weight_decay=config.weight_decay, **ema)

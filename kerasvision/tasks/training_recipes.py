@@ -28,6 +28,12 @@ class Recipe:
     warmup_epochs: int = 1
     min_side: int = 0  # smaller images are resized up to this side inside the graph
     source: str = ""
+    # Issue 14's fast-training options (TrainConfig's fields of the same names).
+    schedule: str = "cosine"
+    precision: str = "float32"
+    ema: float = 0.0
+    bn_momentum: float = 0.0
+    flip: bool = True
 
 
 # SGD: the CIFAR papers' recipes, which these architectures were designed and tuned with.
