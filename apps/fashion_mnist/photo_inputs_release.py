@@ -26,19 +26,13 @@ import numpy as np
 CALIBRATION_IMAGES = 5000
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--folder", default="saved_models/fashion_mnist_classifier")
-    args = parser.parse_args()
-
+def with_photo_inputs(classifier):
+    """`classifier` (a Fashion-MNIST ImageClassifier) with the photo conversion in its
+    preprocessor and a calibrated Mahalanobis in-distribution score (changed in place)."""
     from kerasvision.data.fashion_mnist import load_fashion_mnist
     from kerasvision.io.image_preprocessor import ImagePreprocessor
-    from kerasvision.tasks.image_classifier import ImageClassifier
     from kerasvision.tasks.in_distribution import fit_mahalanobis
-    from kerasvision.tasks.publishing import write_text_atomically
 
-    folder = Path(args.folder)
-    classifier = ImageClassifier.load(folder / "model.keras")
     old = classifier.preprocessor
     classifier.preprocessor = ImagePreprocessor(old.size, old.channels, old.resize,
                                                 old.pad_value, photo_conversion="fashion_mnist")
@@ -51,6 +45,19 @@ def main():
         calibrated_on=(f"class Gaussians from the first {fitted:,} Fashion-MNIST training "
                        f"images, threshold from the last {CALIBRATION_IMAGES:,} (the network "
                        "trained on all 60,000; no unseen training image exists)"))
+    return classifier
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--folder", default="saved_models/fashion_mnist_classifier")
+    args = parser.parse_args()
+
+    from kerasvision.tasks.image_classifier import ImageClassifier
+    from kerasvision.tasks.publishing import write_text_atomically
+
+    folder = Path(args.folder)
+    classifier = with_photo_inputs(ImageClassifier.load(folder / "model.keras"))
     classifier.save(folder / "model.keras")
     version = classifier.export(folder)
     metrics_path = folder / "metrics.json"

@@ -48,6 +48,10 @@ def config_parser(defaults):
                         help="ship test-time flip averaging (measured: no gain on Fashion-MNIST)")
     parser.add_argument("--shift-averaging", action="store_true",
                         help="ship test-time averaging over one-pixel translations")
+    parser.add_argument("--photo-inputs", action="store_true",
+                        help="ship the photo conversion and the in-distribution score "
+                             "(photo_inputs_release.py) in the published version")
+    parser.add_argument("--card-note", help="a Markdown file appended to the model card")
     parser.add_argument("--publish-only", action="store_true",
                         help="skip training; publish the finished run in --workdir")
     parser.add_argument("--restart", action="store_true",
@@ -62,6 +66,7 @@ def main():
     restart = args.pop("restart")
     flip_averaging = args.pop("flip_averaging")
     views = "shifts" if args.pop("shift_averaging") else None
+    photo_inputs, card_note = args.pop("photo_inputs"), args.pop("card_note")
     config = config_for(args.pop("model"), args.pop("batch_size"), **args)
     command = "python apps/fashion_mnist/train.py " + shlex.join(
         a for a in sys.argv[1:] if a not in ("--publish-only", "--restart"))
@@ -83,8 +88,15 @@ def main():
     if output:
         from kerasvision.tasks.classifier_publishing import publish_run
 
-        metrics = publish_run(config.workdir, output, command, flip_averaging=flip_averaging,
-                              views=views)
+        from pathlib import Path
+
+        prepare = None
+        if photo_inputs:  # the module beside this script
+            sys.path.insert(0, str(Path(__file__).parent))
+            from photo_inputs_release import with_photo_inputs as prepare
+        note = Path(card_note).read_text() if card_note else ""
+        metrics = publish_run(config.workdir, output, command, note=note,
+                              flip_averaging=flip_averaging, views=views, prepare=prepare)
         result["published"] = {k: v for k, v in metrics.items() if k != "per_class"}
     print(json.dumps(result, indent=2))
 

@@ -36,13 +36,16 @@ def with_views(model, views):
 
 
 def publish_classifier(workdir, output, command, x_test, y_test, note="", flip_averaging=False,
-                       views=None):
+                       views=None, prepare=None):
     """Write the shipped-model folder from `workdir`'s final.keras and history.csv.
 
     With `views` ("flip", or "shifts"; `flip_averaging` is views="flip"), the shipped graph
     averages the scores of each image and its mirror image (tasks/flip_averaging.py) or its
     one-pixel translations (tasks/translation_averaging.py); the single-view accuracy is
-    reported beside it.
+    reported beside it. `prepare(classifier) -> classifier` runs on the classifier to ship
+    before it is evaluated and exported (e.g. adding a photo conversion and an
+    in-distribution score, apps/fashion_mnist/photo_inputs_release.py); what it adds is
+    recorded in the metrics.
     """
     from kerasvision.tasks.image_classifier import ImageClassifier
 
@@ -55,6 +58,8 @@ def publish_classifier(workdir, output, command, x_test, y_test, note="", flip_a
     single_accuracy = single_view.evaluate(x_test, y_test)["accuracy"]
     classifier = (ImageClassifier(with_views(single_view.model, views), single_view.class_names,
                                   single_view.preprocessor) if views else single_view)
+    if prepare is not None:
+        classifier = prepare(classifier)
     report = classifier.evaluate(x_test, y_test, confusion_png=output / "confusion_matrix.png")
     history = read_history(workdir / "history.csv")
     trainable = int(sum(np.prod(w.shape) for w in classifier.model.trainable_weights))
@@ -66,11 +71,17 @@ def publish_classifier(workdir, output, command, x_test, y_test, note="", flip_a
                "trainable_params": trainable, "epochs": len(history.get("loss", [])),
                "train_minutes": summary.get("train_minutes_total",
                                             summary.get("train_minutes_this_run"))}
+    if classifier.in_distribution is not None:  # its Gaussians live in the model metadata
+        metrics["in_distribution"] = {k: v for k, v in classifier.in_distribution.get_config()
+                                      .items() if k not in ("means", "precision")}
+    if classifier.preprocessor.photo_conversion:
+        metrics["photo_conversion"] = classifier.preprocessor.photo_conversion
     card = classifier_card(config, metrics, classifier, command, note)
     return publish(classifier, output, history, metrics, card)
 
 
-def publish_run(workdir, output, command, note="", flip_averaging=False, views=None):
+def publish_run(workdir, output, command, note="", flip_averaging=False, views=None,
+                prepare=None):
     """Publish the finished run in `workdir` without retraining: its held-out images are
     loaded again from the data its config.json names. The card shows the command that
     trained the run where config.json keeps it, else `command`. Returns the metrics."""
@@ -86,7 +97,7 @@ def publish_run(workdir, output, command, note="", flip_averaging=False, views=N
     _, _, x_test, y_test, _ = load_training_data(config["data"])
     command = config.get("command") or command
     return publish_classifier(workdir, output, command, x_test, y_test, note=note,
-                              flip_averaging=flip_averaging, views=views)
+                              flip_averaging=flip_averaging, views=views, prepare=prepare)
 
 
 def classifier_card(config, metrics, classifier, command, note=""):

@@ -44,3 +44,31 @@ def test_publish_writes_the_folder_and_tells_the_truth(tmp_path):
     assert f"{metrics['params']:,}" in card and "2 epochs, batch 4" in card
     assert "the 4 held-out images" in card  # 20 % of 2 × 12
     assert (out / "1" / "assets" / "labels.txt").read_text().splitlines() == names == ["dark", "light"]
+
+
+def test_publish_ships_translation_averaging_and_what_prepare_adds(tmp_path):
+    from kerasvision.layers.translated_views import TranslatedViews
+    from kerasvision.tasks.image_classifier import ImageClassifier
+    from kerasvision.tasks.in_distribution import fit_mahalanobis
+
+    data = _folder(tmp_path / "data")
+    config = TrainConfig(data=str(data), epochs=1, batch_size=4, workdir=str(tmp_path / "run"),
+                         model_kwargs={"width": 1, "depth": 10})
+    train_classifier(config, progress=0)
+    x_train, y_train, x_test, y_test, _ = load_training_data(str(data))
+
+    def prepare(classifier):  # as the Fashion-MNIST release adds its in-distribution score
+        classifier.in_distribution = fit_mahalanobis(classifier.model, x_train, y_train,
+                                                     x_test, calibrated_on="the folder")
+        return classifier
+
+    out = tmp_path / "shipped"
+    metrics = publish_classifier(config.workdir, out, "cmd", x_test, y_test, views="shifts",
+                                 prepare=prepare)
+    assert metrics["views"] == "shifts" and metrics["in_distribution"]["method"]
+    shipped = ImageClassifier.load(out / "model.keras")
+    assert any(isinstance(layer, TranslatedViews) for layer in shipped.model.layers)
+    assert shipped.in_distribution is not None
+    card = (out / "MODEL_CARD.md").read_text()
+    assert "four one-pixel translations" in card
+    assert f"{metrics['test_accuracy_single_view']:.4f}" in card
