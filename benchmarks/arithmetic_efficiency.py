@@ -12,13 +12,14 @@ Workloads (issue 14, §2):
   momentum: keras.applications' ResNet50 in a default `fit` (numpy arrays, Keras's default
   `jit_compile`, which is off on a CPU-only machine), against our builder's in the same
   default fit and with each option: XLA (`jit_compile=True`), the `mixed_bfloat16` policy,
-  and a tf.data pipeline (uint8 images from_tensor_slices, parallel cast map, batch,
-  prefetch).
+  a tf.data pipeline (uint8 images from_tensor_slices, parallel cast map, batch,
+  prefetch), and bf16 with that pipeline.
 - `classifier`: the shipped classifier's training step: the recipe of apps/fashion_mnist/
   train.py (`classifier_training.config_for` + `build_and_compile` for the architecture named
   in saved_models/fashion_mnist_classifier/MODEL_CARD.md, batch 128, 28×28×1, fed by the
-  recipe's own `make_datasets` pipeline with augmentation) as the default, against XLA,
-  `mixed_bfloat16`, and one cached batch (no input pipeline: what the pipeline costs).
+  recipe's own `make_datasets` pipeline with augmentation) as it was before issue 14
+  (float32, no weight average) as the baseline, against the recipe now (its precision and
+  EMA), XLA, and one cached batch (no input pipeline: what the pipeline costs).
   keras.applications has no counterpart here.
 
 FLOPs: kerasvision.inspect's per-layer multiply-accumulates (convolutions and dense layers;
@@ -157,7 +158,8 @@ def resnet50_contenders(args, only=None):
         "ours, default fit": lambda: resnet50_model("ours", size, None),
         "ours, XLA": lambda: resnet50_model("ours", size, True),
         "ours, tf.data prefetch + parallel map": lambda: resnet50_model("ours", size, None),
-        "ours, mixed_bfloat16": bf16}, only)
+        "ours, mixed_bfloat16": bf16,
+        "ours, mixed_bfloat16 + tf.data": bf16}, only)
     contenders = {}
     for label, model in models.items():
         if "tf.data" in label:
@@ -169,6 +171,9 @@ def resnet50_contenders(args, only=None):
 
 
 # ---- the shipped classifier's recipe -----------------------------------------------------
+BEFORE = "recipe before issue 14: float32 (its tf.data pipeline)"
+
+
 def classifier_architecture():
     """The architecture the shipped classifier's card names, e.g. "wrn_16_2"."""
     match = re.search(r"\(([a-z0-9_]+)\)", CARD.read_text().splitlines()[0])
@@ -191,34 +196,42 @@ def classifier_contenders(args, only=None):
 
     from kerasvision.tasks.classifier_training import config_for, make_datasets
 
+    from dataclasses import replace
+
+    from kerasvision.tasks.training_precision import precision_policy
+
+    # The recipe as it is now (issue 14's ablation chose its precision and averaging), and as
+    # it was before: float32 without a weight average, the baseline of the ratios.
     config = config_for(classifier_architecture())
+    before = replace(config, precision="float32", ema=0.0)
     batch, steps = config.batch_size, args.train_steps
     rng = np.random.default_rng(0)
     x = rng.integers(0, 256, (batch * steps, 28, 28, 1), dtype=np.uint8)
     y = rng.integers(0, 10, batch * steps).astype(np.int32)
     train, _ = make_datasets(x, y, x[:batch], y[:batch], 10, config)
 
-    def bf16():
-        with Policy("mixed_bfloat16"):
+    def now():
+        with precision_policy(config.precision):
             return classifier_model(config, steps)
 
     models = build_models({
-        "recipe (its tf.data pipeline)": lambda: classifier_model(config, steps),
-        "recipe, XLA": lambda: classifier_model(config, steps, jit_compile=True),
-        "recipe, one cached batch (no input pipeline)": lambda: classifier_model(config, steps),
-        "recipe, mixed_bfloat16": bf16}, only)
+        BEFORE: lambda: classifier_model(before, steps),
+        f"recipe now ({config.precision}, EMA {config.ema:g})": now,
+        "float32, XLA": lambda: classifier_model(before, steps, jit_compile=True),
+        "float32, one cached batch (no input pipeline)": lambda: classifier_model(before, steps),
+        }, only)
     one_hot = np.eye(10, dtype=np.float32)[y[:batch]]
     contenders = {}
     for label, model in models.items():
         data = ((x[:batch].astype(np.float32), one_hot) if "cached" in label
                 else train.repeat())
         contenders[label] = fit_speed.fit_contender(model, data, steps)
-    return contenders, models, batch, "recipe (its tf.data pipeline)"
+    return contenders, models, batch, BEFORE
 
 
 WORKLOADS = {"resnet50": resnet50_contenders, "classifier": classifier_contenders}
 BASELINES = {"resnet50": "keras.applications, default fit",
-             "classifier": "recipe (its tf.data pipeline)"}
+             "classifier": BEFORE}
 
 
 def measure_workload(name, args, peak_gflops):
