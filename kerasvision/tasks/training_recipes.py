@@ -40,9 +40,17 @@ class Recipe:
 _CIFAR_RESNET = Recipe(
     "sgd", 0.1, 1e-4, source="He et al., Deep Residual Learning for Image Recognition, CVPR "
     "2016, §4.2: SGD momentum 0.9, lr 0.1, batch 128, weight decay 1e-4")
+# The shipped classifier's: the paper's optimizer and weight decay, with the fast-training
+# choices issue 14's ablation kept on 5,000 held-out Fashion-MNIST training images
+# (apps/fashion_mnist/ablation.py, benchmarks/RESULTS.md): bf16 compute (same accuracy,
+# 1.3× the step), a one-cycle schedule at peak 0.2 and BatchNorm momentum 0.9. (No
+# horizontal flip on Fashion-MNIST is a property of the data, so apps/fashion_mnist/train.py
+# passes it; a weight average scored lower and is off.)
 _WIDE_RESNET = Recipe(
-    "sgd", 0.1, 5e-4, source="Zagoruyko & Komodakis, Wide Residual Networks, BMVC 2016, §3: "
-    "SGD Nesterov 0.9, lr 0.1, batch 128, weight decay 5e-4 (the shipped classifier's recipe)")
+    "sgd", 0.2, 5e-4, schedule="one_cycle", precision="mixed_bfloat16", bn_momentum=0.9,
+    source="Zagoruyko & Komodakis, Wide Residual Networks, BMVC 2016, §3: SGD Nesterov 0.9, "
+    "batch 128, weight decay 5e-4; one-cycle peak 0.2, bf16 and BN momentum 0.9 from issue "
+    "14's ablation")
 _CIFAR_DENSENET = Recipe(
     "sgd", 0.1, 1e-4, source="Huang et al., Densely Connected Convolutional Networks, CVPR "
     "2017, §4.2: SGD Nesterov 0.9, lr 0.1, weight decay 1e-4")
