@@ -1,8 +1,8 @@
 """Run the side-by-side benchmarks (issue 14, §3) and print their Markdown tables.
 
     python -m benchmarks.run                 # all of them (hours on a 2-core CPU)
-    python -m benchmarks.run --quick         # a subset, about 5 minutes on a quiet machine
-                                             # (an estimate: not yet timed on one)
+    python -m benchmarks.run --quick         # a subset: 5.3 minutes on a quiet machine
+                                             # (2026-12-01, before two benchmarks joined)
     python -m benchmarks.run --only serving_speed cli_speed
     python -m benchmarks.run --quick --dry-run   # print the commands only
 
@@ -15,8 +15,9 @@ alternating rounds, but two cores shared with other work still move them.
 
 --quick measures, per benchmark: ResNet-50 only, at batch 8, without XLA, against
 keras.applications; the classifier's training step only (no ResNet-50, no thread settings)
-against a 2048² matrix-product peak; serving with fewer calls; the CLI over 200 PNGs and
-50 JPEGs; every custom-layer pair; accuracy per minute (reads records, trains nothing).
+against a 2048² matrix-product peak, and its time split into forward, backward, optimizer
+and pipeline; serving (and serving in bf16) with fewer calls; the CLI over 200 PNGs and 50
+JPEGs; every custom-layer pair; accuracy per minute (reads records, trains nothing).
 """
 
 import argparse
@@ -43,6 +44,8 @@ BENCHMARKS = {
     "arithmetic_efficiency": (["--repeats", "5"],
                               ["--repeats", "5", "--workloads", "classifier", "--threads",
                                "--matmul-n", "2048"]),
+    "training_step_breakdown": (["--repeats", "5"],
+                                ["--repeats", "3", "--workloads", "classifier"]),
     "builders_vs_keras_applications": (["--repeats", "5"],
                                        ["--repeats", "5", "--models", "resnet50", "--batches",
                                         "8", "--xla", "off"]),
