@@ -62,6 +62,7 @@ def load_keras_model(path, trust_model=False):
     import kerasvision.layers  # noqa: F401 - registers our layers for deserialization
     import kerasvision.models._families  # noqa: F401 - and our model classes (detectors)
     import kerasvision.models.segmentation.compile_objects  # noqa: F401 - losses, metrics
+    import kerasvision.tasks.one_cycle_schedule  # noqa: F401 - a trained model's optimizer
     from kerasvision.io.model_file_errors import unloadable_model_reason
 
     path = Path(path)

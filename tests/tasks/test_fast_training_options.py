@@ -57,3 +57,22 @@ def test_bf16_ema_one_cycle_run_ships_a_float32_model(tmp_path):
     stored = json.loads((tmp_path / "run" / "config.json").read_text())
     assert stored["precision"] == "mixed_bfloat16" and stored["ema"] == 0.9
     assert stored["augmentation"] == "pad-2 random crop, random erasing (p=0.5)"
+
+
+def test_a_one_cycle_run_reloads_in_a_fresh_process(tmp_path):
+    # The schedule rides in the saved optimizer: loading must know it without the training
+    # code having been imported (the shipped model's publish step loads final.keras).
+    import subprocess
+    import sys
+
+    import keras
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    model.compile(optimizer=keras.optimizers.SGD(OneCycle(0.1, 10)), loss="mse")
+    model.fit(np.zeros((4, 3)), np.zeros((4, 2)), verbose=0)
+    model.save(tmp_path / "m.keras")
+    code = ("from kerasvision.tasks.task import load_keras_model; "
+            f"print(type(load_keras_model({str(tmp_path / 'm.keras')!r}).optimizer"
+            ".learning_rate).__name__)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-500:]
