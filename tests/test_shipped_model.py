@@ -14,8 +14,9 @@ from kerasvision.data.fashion_mnist import CLASS_NAMES, load_fashion_mnist
 from kerasvision.tasks.shipped_models import DEFAULT_CLASSIFIER, shipped_model_dir
 from kerasvision.tasks.saved_model_classifier import resolve_version_dir
 
-# The shipped model's measured test accuracy, 0.9488, rounded down to 0.1% (MODEL_CARD.md).
-ACCURACY_FLOOR = 0.948
+# The shipped model's measured test accuracy, 0.9526 (version 3, five views), rounded down
+# to 0.1 % (MODEL_CARD.md).
+ACCURACY_FLOOR = 0.952
 
 
 @pytest.fixture(scope="module")
