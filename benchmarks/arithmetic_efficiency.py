@@ -85,24 +85,6 @@ def training_gflop_per_image(macs):
     return 2 * TRAINING_OVER_FORWARD * macs / 1e9
 
 
-class Policy:
-    """`with Policy("mixed_bfloat16"):` builds the models inside under that dtype policy."""
-
-    def __init__(self, name):
-        self.name = name
-
-    def __enter__(self):
-        import keras
-
-        self.previous = keras.mixed_precision.global_policy().name
-        keras.mixed_precision.set_global_policy(self.name)
-
-    def __exit__(self, *exc):
-        import keras
-
-        keras.mixed_precision.set_global_policy(self.previous)
-
-
 # ---- ResNet-50 ---------------------------------------------------------------------------
 def resnet50_model(source, image_size, jit_compile=False):
     import keras
@@ -150,7 +132,9 @@ def resnet50_contenders(args, only=None):
     y = fit_speed.random_labels(batch * steps, 1000)
 
     def bf16():
-        with Policy("mixed_bfloat16"):
+        from kerasvision.tasks.training_precision import precision_policy
+
+        with precision_policy("mixed_bfloat16"):
             return resnet50_model("ours", size, None)
 
     models = build_models({

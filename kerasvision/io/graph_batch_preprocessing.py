@@ -14,10 +14,13 @@ general path.
 
 import tensorflow as tf
 
+from kerasvision.io.graph_decoding import (PNG_COLOUR_TYPE_OFFSET, PNG_DEPTH_OFFSET,
+                                           PNG_SECOND_CHUNK_TYPE_OFFSET, PNG_SIGNATURE)
 from kerasvision.io.pixel_resize import resize_pixels
 
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_HEADER_BYTES = 41  # signature, IHDR (length, type, 13 data bytes, CRC), next length + type
+# Signature, IHDR (length, type, 13 data bytes, CRC), then the next chunk's length and type.
+_HEADER_BYTES = PNG_SECOND_CHUNK_TYPE_OFFSET + 4
+_IHDR_TYPE, _WIDTH, _HEIGHT = 12, 16, 20  # offsets in the header
 _COLOUR_TYPES = {1: 0, 3: 2}  # channels -> PNG colour type decoded without conversion
 
 
@@ -59,11 +62,14 @@ def plain_model_size_pngs(image_bytes, size, channels):
                                       tf.uint8, fixed_length=_HEADER_BYTES), tf.int64)
     be32 = lambda at: (header[:, at] * 16777216 + header[:, at + 1] * 65536  # noqa: E731
                        + header[:, at + 2] * 256 + header[:, at + 3])
-    signature = tf.reduce_all(tf.equal(header[:, :8], list(_PNG_SIGNATURE)), axis=1)
-    ihdr = tf.reduce_all(tf.equal(header[:, 12:16], list(b"IHDR")), axis=1)
-    idat = tf.reduce_all(tf.equal(header[:, 37:41], list(b"IDAT")), axis=1)
-    plain = (signature & ihdr & idat & tf.equal(be32(16), size[1]) & tf.equal(be32(20), size[0])
-             & tf.equal(header[:, 24], 8) & tf.equal(header[:, 25], _COLOUR_TYPES[channels]))
+    def spells(at, expected):
+        return tf.reduce_all(tf.equal(header[:, at:at + len(expected)], list(expected)), axis=1)
+
+    plain = (spells(0, PNG_SIGNATURE) & spells(_IHDR_TYPE, b"IHDR")
+             & spells(PNG_SECOND_CHUNK_TYPE_OFFSET, b"IDAT")
+             & tf.equal(be32(_WIDTH), size[1]) & tf.equal(be32(_HEIGHT), size[0])
+             & tf.equal(header[:, PNG_DEPTH_OFFSET], 8)
+             & tf.equal(header[:, PNG_COLOUR_TYPE_OFFSET], _COLOUR_TYPES[channels]))
     return tf.reduce_all(plain) & (tf.size(image_bytes) > 0)
 
 

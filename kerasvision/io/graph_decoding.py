@@ -18,10 +18,10 @@ from kerasvision.io.graph_png_colour_key import with_colour_key_alpha
 from kerasvision.io.graph_pixels import png_samples_to_8_bits, to_channels
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_PNG_DEPTH_OFFSET = 24  # signature (8), IHDR length and type (8), width, height
-_PNG_COLOUR_TYPE_OFFSET = 25  # after the depth
+PNG_DEPTH_OFFSET = 24  # signature (8), IHDR length and type (8), width, height
+PNG_COLOUR_TYPE_OFFSET = 25  # after the depth
 # IHDR's 13 data bytes and CRC end at 33; the next chunk's type follows its length.
-_PNG_SECOND_CHUNK_TYPE_OFFSET = 37
+PNG_SECOND_CHUNK_TYPE_OFFSET = 37
 # Pillow decodes JPEG with libjpeg's default, the accurate integer IDCT (JDCT_ISLOW).
 JPEG_DCT_METHOD = "INTEGER_ACCURATE"
 # Largest |graph - PIL| over JPEG pixels (0–255), measured on random, noisy and smooth images,
@@ -73,8 +73,8 @@ def _plain_8_bit_png(image_bytes):
     its header, so without a tRNS colour key (which must precede the data): what Pillow and
     OpenCV write by default. Its samples are Pillow's as they are, and the exact path's
     chunk walk and 16-bit reduction (a third of a 28×28 image's serving time) are skipped."""
-    depth, colour_type = tf.unstack(read_bytes(image_bytes, _PNG_DEPTH_OFFSET, 2))
-    data_next = equals_bytes(read_bytes(image_bytes, _PNG_SECOND_CHUNK_TYPE_OFFSET, 4), b"IDAT")
+    depth, colour_type = tf.unstack(read_bytes(image_bytes, PNG_DEPTH_OFFSET, 2))
+    data_next = equals_bytes(read_bytes(image_bytes, PNG_SECOND_CHUNK_TYPE_OFFSET, 4), b"IDAT")
     return (tf.equal(depth, 8) & tf.reduce_any(tf.equal(colour_type, [0, 2, 4, 6]))
             & data_next)
 
@@ -86,7 +86,7 @@ def _decode_plain_png(image_bytes):
 def _decode_any_png(image_bytes):
     # 16 bits always, so the reduction to 8 can follow Pillow's rules (per colour type).
     samples = tf.io.decode_png(image_bytes, channels=0, dtype=tf.uint16)
-    colour_type = read_bytes(image_bytes, _PNG_COLOUR_TYPE_OFFSET, 1)[0]
+    colour_type = read_bytes(image_bytes, PNG_COLOUR_TYPE_OFFSET, 1)[0]
     pixels = png_samples_to_8_bits(samples, tf.cast(colour_type, tf.int32))
     return with_colour_key_alpha(pixels, image_bytes)
 
