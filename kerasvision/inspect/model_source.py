@@ -25,6 +25,7 @@ def load_model(source, input_shape=None, tiny=False, weights=None):
             raise ValueError(f"{source}: no such file")
         import kerasvision.layers  # noqa: F401 - registers the custom layers for loading
         from kerasvision.models import list_models
+        from kerasvision.tasks.test_time_views import network_inside_views
 
         list_models()  # imports every family, registering the layers they define
 
@@ -34,7 +35,9 @@ def load_model(source, input_shape=None, tiny=False, weights=None):
             from kerasvision.io.model_file_errors import unloadable_model_reason
 
             raise ValueError(unloadable_model_reason(source, error)) from None
-        model = _single_view(keras, model)
+        # The network inside a test-time-augmentation wrapper: what a unit sees is a
+        # property of that network, so inspection looks inside it.
+        model = network_inside_views(model) or model
         if input_shape is not None:
             model = _retraced(keras, model, tuple(input_shape))
         return model
@@ -49,23 +52,6 @@ def load_model(source, input_shape=None, tiny=False, weights=None):
     if weights is not None:
         overrides["weights"] = weights
     model = (build_tiny if tiny else build)(source, **overrides)
-    return model
-
-
-def _single_view(keras, model):
-    """The network inside a test-time-augmentation wrapper (tasks/flip_averaging.py,
-    tasks/translation_averaging.py), else `model`.
-
-    The wrapper runs one nested network on an image and on its mirror image or shifted
-    copies; what a unit sees is a property of that network, so inspection looks inside it.
-    """
-    from kerasvision.layers.horizontal_flip import HorizontalFlip
-    from kerasvision.layers.translated_views import TranslatedViews
-
-    nested = [layer for layer in model.layers if isinstance(layer, keras.Model)]
-    views = (HorizontalFlip, TranslatedViews)
-    if len(nested) == 1 and any(isinstance(layer, views) for layer in model.layers):
-        return nested[0]
     return model
 
 

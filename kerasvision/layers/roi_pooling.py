@@ -38,9 +38,14 @@ class RoIPooling(keras.layers.Layer):
         y[b, r, i, j, c] = max_{(u, v) ∈ bin(i, j)} x[b, u, v, c],
 
     or 0 where the clipped bin is empty. The gradient is max pooling's (to the argmax of each
-    bin); the RoI coordinates get none. The max is taken separably (over each bin's columns,
-    then its rows) as running maxima over the static W and H, so the largest intermediate is
-    (B, R, W_out, H, C); the feature map's height and width must be static.
+    bin, the first in row-major order on ties, as Caffe's); the RoI coordinates get none. The
+    max is taken separably, over each bin's columns, then its rows, as running maxima. On any
+    backend (`mask_call`) the running maxima go over the static W and H, with every cell
+    masked in or out of every bin: work W·H per RoI and channel, whatever the RoI's size. On
+    TensorFlow (`gather_call`) step k gathers the k-th column (then row) of every bin at once,
+    clamped to the bin's last one (a repeat leaves a maximum unchanged), for as many steps as
+    the widest bin has cells: work proportional to the bins' cells. The feature map's height
+    and width must be static.
     """
 
     def __init__(self, output_size=(7, 7), spatial_scale=1.0 / 16, **kwargs):
@@ -51,21 +56,74 @@ class RoIPooling(keras.layers.Layer):
             raise ValueError(f"spatial_scale must be positive, got {spatial_scale!r}")
 
     @staticmethod
-    def _bin_mask(start, end, bins, size):
-        """(B, R, bins, size) mask of the cells in each bin, from the rounded start/end."""
+    def _bin_bounds(start, end, bins, size):
+        """(lo, hi) float (B, R, bins): bin i covers cells [lo, hi), clipped to the map."""
         extent = ops.maximum(end - start + 1.0, 1.0)[..., None]
         i = ops.arange(bins, dtype="float32")
         lo = ops.clip(ops.floor(i * extent / bins) + start[..., None], 0.0, float(size))
         hi = ops.clip(ops.ceil((i + 1.0) * extent / bins) + start[..., None], 0.0, float(size))
+        return lo, hi
+
+    @classmethod
+    def _bin_mask(cls, start, end, bins, size):
+        """(B, R, bins, size) mask of the cells in each bin, from the rounded start/end."""
+        lo, hi = cls._bin_bounds(start, end, bins, size)
         cells = ops.arange(size, dtype="float32")
         return ops.logical_and(cells >= lo[..., None], cells < hi[..., None])
 
     def call(self, inputs):
         features, rois = inputs
+        if features.shape[1] is None or features.shape[2] is None:
+            raise ValueError("RoIPooling needs a static feature-map height and width")
+        if keras.backend.backend() == "tensorflow":
+            return self.gather_call(features, rois)
+        return self.mask_call(features, rois)
+
+    def gather_call(self, features, rois):
+        """TensorFlow: running maxima over the bins' own columns, then rows, by gathers."""
+        import tensorflow as tf
+
         out_h, out_w = self.output_size
         height, width = features.shape[1], features.shape[2]
-        if height is None or width is None:
-            raise ValueError("RoIPooling needs a static feature-map height and width")
+        rois = tf.cast(rois, tf.float32)
+        corners = round_half_away_from_zero(rois * self.spatial_scale)
+        row_lo, row_hi = self._bin_bounds(corners[..., 0], corners[..., 2], out_h, height)
+        col_lo, col_hi = self._bin_bounds(corners[..., 1], corners[..., 3], out_w, width)
+        batch, count = tf.shape(rois)[0], tf.shape(rois)[1]
+
+        def running_max(gather, lo, hi, size):
+            # Step k reads cell lo + k of every bin, clamped to the bin's last cell (and to the
+            # map, for empty bins, which are zeroed at the end); `maximum` sends the gradient to
+            # its first argument on ties: the earliest cell keeps it.
+            lo, hi = tf.cast(lo, tf.int32), tf.cast(hi, tf.int32)
+            last = tf.clip_by_value(hi - 1, 0, size - 1)
+
+            def cell(k):
+                return gather(tf.minimum(tf.minimum(lo + k, size - 1), last))
+
+            steps = tf.maximum(tf.reduce_max(hi - lo), 1)
+            _, best = tf.while_loop(lambda k, best: k < steps,
+                                    lambda k, best: (k + 1, tf.maximum(best, cell(k))),
+                                    (tf.constant(1), cell(0)))
+            return best
+
+        # Columns: (B, H, W, C) at (B, R·out_w) column indices -> (B, H, R·out_w, C).
+        by_col = running_max(
+            lambda idx: tf.gather(features, tf.reshape(idx, (batch, -1)), axis=2, batch_dims=1),
+            col_lo, col_hi, width)
+        by_col = tf.transpose(tf.reshape(by_col, (batch, height, count, out_w, -1)),
+                              (0, 2, 1, 3, 4))  # (B, R, H, out_w, C)
+        # Rows: (B, R, H, out_w, C) at (B, R, out_h) row indices -> (B, R, out_h, out_w, C).
+        pooled = running_max(lambda idx: tf.gather(by_col, idx, axis=2, batch_dims=2),
+                             row_lo, row_hi, height)
+        keep = tf.logical_and(row_hi > row_lo, padding_mask(rois)[..., None])[..., :, None]
+        keep = tf.logical_and(keep, (col_hi > col_lo)[..., None, :])[..., None]
+        return tf.where(keep, pooled, tf.zeros_like(pooled))
+
+    def mask_call(self, features, rois):
+        """Any backend: running maxima over the static W and H with per-bin cell masks."""
+        out_h, out_w = self.output_size
+        height, width = features.shape[1], features.shape[2]
         rois = ops.cast(rois, "float32")
         corners = round_half_away_from_zero(rois * self.spatial_scale)
         rows = self._bin_mask(corners[..., 0], corners[..., 2], out_h, height)  # (B, R, out_h, H)

@@ -71,9 +71,11 @@ def publish_classifier(workdir, output, command, x_test, y_test, note="", flip_a
                "trainable_params": trainable, "epochs": len(history.get("loss", [])),
                "train_minutes": summary.get("train_minutes_total",
                                             summary.get("train_minutes_this_run"))}
-    if classifier.in_distribution is not None:  # its Gaussians live in the model metadata
-        metrics["in_distribution"] = {k: v for k, v in classifier.in_distribution.get_config()
-                                      .items() if k not in ("means", "precision")}
+    for key in ("in_distribution", "single_view_in_distribution"):
+        score = getattr(classifier, key)
+        if score is not None:  # its Gaussians live in the model metadata
+            metrics[key] = {k: v for k, v in score.get_config().items()
+                            if k not in ("means", "precision")}
     if classifier.preprocessor.photo_conversion:
         metrics["photo_conversion"] = classifier.preprocessor.photo_conversion
     card = classifier_card(config, metrics, classifier, command, note)
@@ -110,7 +112,8 @@ def classifier_card(config, metrics, classifier, command, note=""):
                 else f"the {metrics['test_images']:,} held-out images of `{config['data']}`")
     shipped_views = metrics.get("views") or ("flip" if metrics.get("flip_averaging") else None)
     views = (f"The shipped graph averages each image's scores with {VIEWS[shipped_views]}; one "
-             f"view alone scores {metrics['test_accuracy_single_view']:.4f}."
+             f"view alone scores {metrics['test_accuracy_single_view']:.4f}, and is what "
+             "`kerasvision classify` runs unless `--tta`."
              if shipped_views else "Single view, no test-time augmentation.")
     classes, k = len(config["class_names"]), min(5, len(config["class_names"]))
     # The warm-up takes at most a tenth of the run (classifier_training.build_and_compile).

@@ -164,3 +164,28 @@ def test_keras_file_safe_mode_and_saved_model(tmp_path):
     want1 = _numpy_roi_align(x[1:], rois[1:, :2], (2, 3), SCALE, 2, True)
     np.testing.assert_allclose(np.asarray(reloaded.serve([x[1:], rois[1:, :2]])), want1,
                                rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("aligned", [True, False])
+def test_crop_and_resize_path_equals_the_interpolation_matrices(aligned):
+    # TensorFlow runs crop_call; matrix_call is the backend-independent path. Random RoIs
+    # run off every border, shrink below a cell and cross each other; values and gradients
+    # (to the features and to the RoI corners) must agree.
+    rng = np.random.default_rng(5)
+    x = tf.constant(_features(4, (2, 7, 10, 3)))
+    corners = rng.uniform(-12, 50, size=(2, 12, 4)).astype(np.float32)
+    rois = np.concatenate([np.minimum(corners[..., :2], corners[..., 2:]),
+                           np.maximum(corners[..., :2], corners[..., 2:])], -1)
+    rois[1, -2:] = -1.0  # padding rows
+    rois = tf.constant(rois)
+    layer = RoIAlign((3, 2), spatial_scale=SCALE, sampling_ratio=3, aligned=aligned)
+    weights = tf.constant(rng.normal(size=(2, 12, 3, 2, 3)).astype(np.float32))
+    results = []
+    for call in (layer.crop_call, layer.matrix_call):
+        with tf.GradientTape() as tape:
+            tape.watch([x, rois])
+            out = call(x, rois)
+            loss = tf.reduce_sum(out * weights)
+        results.append((out, *tape.gradient(loss, [x, rois])))
+    for crop, matrix in zip(*results):
+        np.testing.assert_allclose(np.asarray(crop), np.asarray(matrix), rtol=1e-4, atol=1e-4)

@@ -142,3 +142,27 @@ def test_keras_file_safe_mode_and_saved_model(tmp_path):
     # A different batch and RoI count through the same signature.
     want1, _ = _numpy_roi_pool(x[1:], rois[1:, :2], (2, 3), SCALE)
     np.testing.assert_array_equal(np.asarray(reloaded.serve([x[1:], rois[1:, :2]])), want1)
+
+
+def test_gather_path_equals_the_mask_path_with_ties():
+    # TensorFlow runs gather_call; mask_call is the backend-independent path. Features of a
+    # few repeated values (ties everywhere, as after a ReLU) and random RoIs off every border:
+    # the same maxima, and the gradient to the same (first in row-major order) cell.
+    rng = np.random.default_rng(7)
+    x = tf.constant(rng.integers(0, 3, size=(2, 8, 10, 3)).astype(np.float32))
+    corners = rng.uniform(-20, 55, size=(2, 12, 4)).astype(np.float32)
+    rois = np.concatenate([np.minimum(corners[..., :2], corners[..., 2:]),
+                           np.maximum(corners[..., :2], corners[..., 2:])], -1)
+    rois[0, -3:] = -1.0  # padding rows
+    layer = RoIPooling((3, 4), spatial_scale=SCALE)
+    weights = tf.constant(rng.uniform(0.5, 1.5, size=(2, 12, 3, 4, 3)).astype(np.float32))
+    results = []
+    for call in (layer.gather_call, layer.mask_call):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            out = call(x, tf.constant(rois))
+            loss = tf.reduce_sum(out * weights)
+        results.append((np.asarray(out), np.asarray(tape.gradient(loss, x))))
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-6)
+    assert (results[0][0] == 0).any() and (results[0][0] == 2).any()

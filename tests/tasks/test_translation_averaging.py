@@ -66,3 +66,34 @@ def test_in_distribution_score_reads_view_averaged_features(tiny_classifier, ram
     np.testing.assert_allclose(np.asarray(probabilities), np.asarray(tta(x)), atol=1e-6)
     scores = EnergyScore(0.0).scores(tta, x)
     assert scores.shape == (len(x),) and np.all(np.isfinite(scores))
+
+
+def test_single_view_runs_the_inner_network_with_its_own_calibration(tiny_classifier,
+                                                                     ramp_images, tmp_path):
+    from kerasvision.tasks.in_distribution import EnergyScore
+
+    x = ramp_images.astype("float32")
+    averaged, one_view = EnergyScore(1.5, noun="garment"), EnergyScore(-2.0, noun="garment")
+    clf = ImageClassifier(with_translation_averaging(tiny_classifier.model),
+                          tiny_classifier.class_names, in_distribution=averaged,
+                          single_view_in_distribution=one_view)
+    assert clf.has_views and not tiny_classifier.has_views
+    assert tiny_classifier.single_view() is tiny_classifier
+    clf.save(tmp_path / "tta.keras")
+    reloaded = ImageClassifier.load(tmp_path / "tta.keras")
+    assert reloaded.in_distribution.threshold == 1.5
+    single = reloaded.single_view()
+    assert not single.has_views and single.class_names == clf.class_names
+    # One view's scores, and the score calibrated on one view's features.
+    np.testing.assert_allclose(single.forward(x).probabilities,
+                               np.asarray(tiny_classifier.model(x)), atol=1e-5)
+    assert single.in_distribution.threshold == -2.0
+    assert single.single_view_in_distribution is None
+
+
+def test_single_view_of_a_file_without_one_view_calibration_has_no_score(tiny_classifier):
+    from kerasvision.tasks.in_distribution import EnergyScore
+
+    clf = ImageClassifier(with_translation_averaging(tiny_classifier.model),
+                          tiny_classifier.class_names, in_distribution=EnergyScore(0.0))
+    assert clf.single_view().in_distribution is None
