@@ -21,9 +21,11 @@ covers the whole image the layer is the exact dense CRF, which the permutohedral
 C++ code approximates. The layer returns the logits of the last update, so stacking a softmax
 (or a from-logits loss) after it gives Q.
 
-Cost: the appearance kernel holds window² values per pixel and every iteration gathers
-window² shifted copies of Q, so memory and time grow with H·W·window²·C: a layer for small
-resolutions (the ConvCRF paper downsamples before it; a 64 × 64 map with an 11 × 11 window and
+Cost: the smoothness kernel is a separable Gaussian, so its message is two 1-D depthwise
+convolutions (zero padding is "outside the image"; its degree D is the same convolution of
+ones): H·W·2·window·C. The appearance kernel depends on the colours, so it holds window²
+values per pixel and every iteration gathers window² shifted copies of Q: memory and time
+grow with H·W·window²·C, a layer for small resolutions (the ConvCRF paper downsamples before it; a 64 × 64 map with an 11 × 11 window and
 11 classes is about 20 MB per image and iteration).
 """
 
@@ -79,19 +81,33 @@ class MeanFieldCRF(keras.layers.Layer):
     def call(self, inputs):
         logits, image = inputs
         image = ops.cast(image, logits.dtype)
-        smoothness, appearance = self._normalised_kernels(image)
+        smoothness_root = ops.rsqrt(self._smoothness_sum(ops.ones_like(image[..., :1])))
+        appearance = self._appearance_kernel(image)
         q = ops.softmax(logits, axis=-1)
         refined = logits
         for _ in range(self.iterations):
-            message = (self.kernel_weights[0] * self._filter(q, smoothness)
+            smoothed = self._smoothness_sum(q * smoothness_root) * smoothness_root
+            message = (self.kernel_weights[0] * smoothed
                        + self.kernel_weights[1] * self._filter(q, appearance))
             # pairwise(l) = Σ_l' μ(l, l') m(l')
             refined = logits - ops.matmul(message, ops.transpose(self.compatibility))
             q = ops.softmax(refined, axis=-1)
         return refined
 
-    def _normalised_kernels(self, image):
-        """Per kernel, (values (B, H, W, window, window) and D^-1/2 (B, H, W, 1)).
+    def _smoothness_sum(self, x):
+        """Σ over the window of exp(-|p_i - p_j|² / 2θγ²) x_j, zero outside the image: the
+        Gaussian is separable, so a column then a row depthwise convolution."""
+        radius = self.window // 2
+        taps = ops.exp(-ops.square(ops.arange(-radius, radius + 1, dtype=x.dtype))
+                       / (2 * self.smoothness_theta ** 2))
+        channels = x.shape[-1]
+        column = ops.tile(ops.reshape(taps, (-1, 1, 1, 1)), (1, 1, channels, 1))
+        row = ops.tile(ops.reshape(taps, (1, -1, 1, 1)), (1, 1, channels, 1))
+        return ops.depthwise_conv(ops.depthwise_conv(x, column, padding="same"), row,
+                                  padding="same")
+
+    def _appearance_kernel(self, image):
+        """(values (B, H, W, window, window), D^-1/2 (B, H, W, 1)) of the appearance kernel.
 
         Pixels outside the image get a zero kernel value, so they are neither neighbours nor
         counted in D (the C++ code's lattice holds only the image's pixels).
@@ -104,11 +120,9 @@ class MeanFieldCRF(keras.layers.Layer):
             [[float(dy * dy + dx * dx) for dx in range(-radius, radius + 1)]
              for dy in range(-radius, radius + 1)], dtype=image.dtype)
         theta_alpha, theta_beta = self.appearance_theta
-        smoothness = ops.exp(-distance2 / (2 * self.smoothness_theta ** 2)) * inside
         appearance = ops.exp(-distance2 / (2 * theta_alpha ** 2)
                              - colour2 / (2 * theta_beta ** 2)) * inside
-        return [(k, ops.rsqrt(ops.sum(k, axis=(3, 4))[..., None]))
-                for k in (smoothness, appearance)]
+        return appearance, ops.rsqrt(ops.sum(appearance, axis=(3, 4))[..., None])
 
     def _filter(self, q, kernel):
         values, inverse_root_degree = kernel
