@@ -190,6 +190,9 @@ def main():
     parser.add_argument("--calibration", type=int, default=5000,
                         help="the last N training images calibrate the energy score compared")
     parser.add_argument("--json", default=None, help="write the figures here too")
+    parser.add_argument("--single-view", action="store_true",
+                        help="measure one view of a model with test-time views, with its "
+                             "one-view calibration (what `kerasvision classify` runs)")
     args = parser.parse_args()
 
     from kerasvision.data.fashion_mnist import load_fashion_mnist
@@ -199,6 +202,8 @@ def main():
 
     start = time.time()
     classifier = ImageClassifier.load(args.model)
+    if args.single_view:
+        classifier = classifier.single_view()
     if classifier.in_distribution is None or classifier.preprocessor.photo_conversion is None:
         raise SystemExit("the classifier has no photo conversion or no calibration")
     model, converting = classifier.model, classifier.preprocessor
@@ -212,6 +217,7 @@ def main():
     rng = np.random.default_rng(SEED)
     order = rng.permutation(len(x_test))[:args.count]
     figures = {"product_photos": int(len(order)), "ood_images_per_category": args.ood_count,
+               "views": "one" if args.single_view or not classifier.has_views else "all",
                "shipped_score": classifier.in_distribution.method,
                "thresholds": {name: score.threshold for name, score in scores.items()}}
     flagged = {name: {} for name in scores}

@@ -122,10 +122,10 @@ class ImagePreprocessor:
         channels (and, with the photo conversion, all Fashion-MNIST-style items), placed in
         one batched call, as the serving signature's fast path does; None for any other
         list. Same pixels as one image at a time: nothing to convert, and a same-size resize
-        is the identity (which `resize_pixels` still applies)."""
+        is the identity (every sample falls on a pixel centre with weight 1; a test checks it
+        against `resize_pixels`), so it is skipped: an eager resize of a batch cost as much as
+        the rest of this path."""
         import tensorflow as tf
-
-        from kerasvision.io.pixel_resize import resize_pixels
 
         height, width = self.size
         shape = (height, width, self.channels)
@@ -133,16 +133,16 @@ class ImagePreprocessor:
         arrays = [a[..., None] if a.ndim == 2 and self.channels == 1 else a for a in arrays]
         if not arrays or any(a.shape != shape for a in arrays):
             return None
-        batch = tf.constant(np.stack(arrays).astype(np.float32))
+        pixels = np.stack(arrays).astype(np.float32)
         if self.photo_conversion == "fashion_mnist":
             from kerasvision.io.graph_batch_preprocessing import all_look_like_items
 
-            if not bool(all_look_like_items(batch)):
+            if not bool(all_look_like_items(tf.constant(pixels))):
                 return None
         elif self.photo_conversion is not None:
             return None
         count = len(arrays)
-        return Preprocessed(resize_pixels(batch, (height, width)).numpy(),
+        return Preprocessed(pixels,
                             np.tile(np.array([[height, width]], np.int64), (count, 1)),
                             np.ones((count, 2), np.float32), np.zeros((count, 2), np.float32))
 
