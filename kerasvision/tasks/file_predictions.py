@@ -46,7 +46,10 @@ def predict_files(paths, preprocessor, predict_batch, batch_size=64, keep_images
         pending.clear()
         return results
 
-    for result in preprocessor.read(paths):
+    from kerasvision.io.read_ahead import read_ahead
+
+    # The next batch's files decode in a thread while the model runs on this one.
+    for result in read_ahead(preprocessor.read(paths), depth=batch_size):
         error = None if result.error is None else str(result.error)
         pending.append((str(result.path), result.image, error))
         if sum(error is None for _, _, error in pending) >= batch_size:
