@@ -7,6 +7,8 @@ transition `{name}_conv`/`{name}_pool`) so ImageNet weight files load by layer o
 
 from keras import layers
 
+from kerasvision.layers.fused_batch_normalization import FusedBatchNormalization
+
 BN_EPSILON = 1.001e-5
 
 
@@ -15,14 +17,14 @@ def dense_layer(x, growth_rate, bottleneck=True, dropout=0.0, name="layer"):
 
     Without `bottleneck` it is BN-ReLU-3×3 conv (the plain DenseNet of Table 2's top rows).
     """
-    y = layers.BatchNormalization(axis=-1, epsilon=BN_EPSILON, name=f"{name}_0_bn")(x)
+    y = FusedBatchNormalization(axis=-1, epsilon=BN_EPSILON, name=f"{name}_0_bn")(x)
     y = layers.Activation("relu", name=f"{name}_0_relu")(y)
     if bottleneck:
         # "each 1×1 convolution produce[s] 4k feature-maps" (§3, Bottleneck layers).
         y = layers.Conv2D(4 * growth_rate, 1, use_bias=False, name=f"{name}_1_conv")(y)
         if dropout:
             y = layers.Dropout(dropout, name=f"{name}_1_dropout")(y)
-        y = layers.BatchNormalization(axis=-1, epsilon=BN_EPSILON, name=f"{name}_1_bn")(y)
+        y = FusedBatchNormalization(axis=-1, epsilon=BN_EPSILON, name=f"{name}_1_bn")(y)
         y = layers.Activation("relu", name=f"{name}_1_relu")(y)
     y = layers.Conv2D(growth_rate, 3, padding="same", use_bias=False, name=f"{name}_2_conv")(y)
     if dropout:
@@ -43,7 +45,7 @@ def transition_layer(x, compression=0.5, dropout=0.0, name="transition"):
     The pooling pads odd sides ("same"), which changes nothing at even sides (all of them at
     224×224) and lets 28×28 inputs pass through three transitions.
     """
-    x = layers.BatchNormalization(axis=-1, epsilon=BN_EPSILON, name=f"{name}_bn")(x)
+    x = FusedBatchNormalization(axis=-1, epsilon=BN_EPSILON, name=f"{name}_bn")(x)
     x = layers.Activation("relu", name=f"{name}_relu")(x)
     x = layers.Conv2D(int(x.shape[-1] * compression), 1, use_bias=False, name=f"{name}_conv")(x)
     if dropout:

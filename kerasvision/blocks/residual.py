@@ -7,6 +7,7 @@ Layer names follow keras.applications (`{name}_0_conv` is the projection shortcu
 
 from keras import layers
 
+from kerasvision.layers.fused_batch_normalization import FusedBatchNormalization
 from kerasvision.layers.zero_padded_identity import ZeroPaddedIdentity
 
 # keras.applications' BatchNormalization epsilon (its ported Caffe weights were trained with it).
@@ -14,7 +15,7 @@ BN_EPSILON = 1.001e-5
 
 
 def _bn(x, name, epsilon=BN_EPSILON):
-    return layers.BatchNormalization(axis=-1, epsilon=epsilon, name=name)(x)
+    return FusedBatchNormalization(axis=-1, epsilon=epsilon, name=name)(x)
 
 
 def _padded_conv3x3(x, filters, stride, use_bias, name):

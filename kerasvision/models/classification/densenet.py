@@ -13,6 +13,7 @@ import dataclasses
 from keras import layers
 
 from kerasvision.blocks.dense import BN_EPSILON, dense_block, transition_layer
+from kerasvision.layers.fused_batch_normalization import FusedBatchNormalization
 from kerasvision.models.applications_signature import applications_builder
 from kerasvision.models.image_input import pooled_top
 from kerasvision.registry import register_model
@@ -41,7 +42,7 @@ def DenseNet(blocks, app, *, growth_rate=32, weights_key=None):
     inputs = app.image_input()
     x = layers.ZeroPadding2D(3, name="conv1_pad")(inputs)
     x = layers.Conv2D(2 * growth_rate, 7, strides=2, use_bias=False, name="conv1_conv")(x)
-    x = layers.BatchNormalization(axis=-1, epsilon=BN_EPSILON, name="conv1_bn")(x)
+    x = FusedBatchNormalization(axis=-1, epsilon=BN_EPSILON, name="conv1_bn")(x)
     x = layers.Activation("relu", name="conv1_relu")(x)
     x = layers.ZeroPadding2D(1, name="pool1_pad")(x)
     x = layers.MaxPooling2D(3, strides=2, name="pool1")(x)
@@ -49,7 +50,7 @@ def DenseNet(blocks, app, *, growth_rate=32, weights_key=None):
         x = dense_block(x, num_layers, growth_rate, name=f"conv{i + 2}")
         if i < len(blocks) - 1:
             x = transition_layer(x, 0.5, name=f"pool{i + 2}")
-    x = layers.BatchNormalization(axis=-1, epsilon=BN_EPSILON, name="bn")(x)
+    x = FusedBatchNormalization(axis=-1, epsilon=BN_EPSILON, name="bn")(x)
     x = layers.Activation("relu", name="relu")(x)
     x = pooled_top(x, app.include_top, app.pooling, app.classes, app.classifier_activation)
     return app.model(inputs, x, weights_key)
@@ -82,7 +83,7 @@ def CifarDenseNet(depth, growth_rate, app, *, bottleneck=True, compression=0.5, 
         x = dense_block(x, n, growth_rate, bottleneck, dropout, name=f"dense{i + 1}")
         if i < 2:
             x = transition_layer(x, compression, dropout, name=f"transition{i + 1}")
-    x = layers.BatchNormalization(axis=-1, epsilon=BN_EPSILON, name="bn")(x)
+    x = FusedBatchNormalization(axis=-1, epsilon=BN_EPSILON, name="bn")(x)
     x = layers.Activation("relu", name="relu")(x)
     x = pooled_top(x, app.include_top, app.pooling, app.classes, app.classifier_activation)
     return app.model(inputs, x)

@@ -11,6 +11,7 @@ small experiments; the registered reference counts use the defaults.
 from keras import layers
 
 from kerasvision.blocks.residual import (basic_unit, bottleneck_unit_v1, bottleneck_unit_v2,
+from kerasvision.layers.fused_batch_normalization import FusedBatchNormalization
                                          BN_EPSILON)
 from kerasvision.models.applications_signature import applications_builder
 from kerasvision.models.image_input import pooled_top
@@ -72,13 +73,13 @@ def ResNet(blocks, version, app, *, use_bias, weights_key, width=1.0, epsilon=BN
     x = layers.ZeroPadding2D(3, name="conv1_pad")(inputs)
     x = layers.Conv2D(_scaled(64, width), 7, strides=2, use_bias=use_bias, name="conv1_conv")(x)
     if not preact:
-        x = layers.BatchNormalization(axis=-1, epsilon=epsilon, name="conv1_bn")(x)
+        x = FusedBatchNormalization(axis=-1, epsilon=epsilon, name="conv1_bn")(x)
         x = layers.Activation("relu", name="conv1_relu")(x)
     x = layers.ZeroPadding2D(1, name="pool1_pad")(x)
     x = layers.MaxPooling2D(3, strides=2, name="pool1_pool")(x)
     x = _stack(x, version, blocks, width, use_bias, epsilon)
     if preact:
-        x = layers.BatchNormalization(axis=-1, epsilon=epsilon, name="post_bn")(x)
+        x = FusedBatchNormalization(axis=-1, epsilon=epsilon, name="post_bn")(x)
         x = layers.Activation("relu", name="post_relu")(x)
     x = pooled_top(x, app.include_top, app.pooling, app.classes, app.classifier_activation)
     return app.model(inputs, x, weights_key)

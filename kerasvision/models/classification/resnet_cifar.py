@@ -16,6 +16,7 @@ import dataclasses
 from keras import layers
 
 from kerasvision.blocks.residual import basic_unit, preact_bottleneck_unit
+from kerasvision.layers.fused_batch_normalization import FusedBatchNormalization
 from kerasvision.models.applications_signature import applications_builder
 from kerasvision.models.image_input import pooled_top
 from kerasvision.registry import register_model
@@ -62,7 +63,7 @@ def CifarResNet(depth, app, *, preact=False, shortcut="A", width=1.0):
     x = layers.Conv2D(max(1, round(16 * width)), 3, padding="same", use_bias=False,
                       name="conv1_conv")(inputs)
     if not preact:
-        x = layers.BatchNormalization(name="conv1_bn")(x)
+        x = FusedBatchNormalization(name="conv1_bn")(x)
         x = layers.Activation("relu", name="conv1_relu")(x)
     for s, stage_width in enumerate(STAGE_WIDTHS):
         f = max(1, round(stage_width * width))
@@ -76,7 +77,7 @@ def CifarResNet(depth, app, *, preact=False, shortcut="A", width=1.0):
                 kind = ("A" if shortcut == "A" else "projection") if changes else "identity"
                 x = basic_unit(x, f, stride, kind, use_bias=False, epsilon=1e-3, name=unit_name)
     if preact:
-        x = layers.BatchNormalization(name="post_bn")(x)
+        x = FusedBatchNormalization(name="post_bn")(x)
         x = layers.Activation("relu", name="post_relu")(x)
     x = pooled_top(x, app.include_top, app.pooling, app.classes, app.classifier_activation)
     return app.model(inputs, x)

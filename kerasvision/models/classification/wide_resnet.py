@@ -12,6 +12,7 @@ import dataclasses
 import keras
 from keras import layers
 
+from kerasvision.layers.fused_batch_normalization import FusedBatchNormalization
 from kerasvision.models.applications_signature import applications_builder
 from kerasvision.models.image_input import pooled_top
 from kerasvision.registry import register_model
@@ -26,7 +27,7 @@ def _pre_activation_unit(x, channels, stride, dropout, weight_decay, name):
     reg = keras.regularizers.L2(weight_decay) if weight_decay else None
     conv = dict(padding="same", use_bias=False, kernel_initializer="he_normal",
                 kernel_regularizer=reg)
-    pre = layers.BatchNormalization(name=f"{name}_bn1")(x)
+    pre = FusedBatchNormalization(name=f"{name}_bn1")(x)
     pre = layers.ReLU(name=f"{name}_relu1")(pre)
     # The projection shortcut takes the pre-activated input, as in the authors' code.
     if stride != 1 or x.shape[-1] != channels:
@@ -35,7 +36,7 @@ def _pre_activation_unit(x, channels, stride, dropout, weight_decay, name):
     else:
         shortcut = x
     y = layers.Conv2D(channels, 3, strides=stride, name=f"{name}_conv1", **conv)(pre)
-    y = layers.BatchNormalization(name=f"{name}_bn2")(y)
+    y = FusedBatchNormalization(name=f"{name}_bn2")(y)
     y = layers.ReLU(name=f"{name}_relu2")(y)
     if dropout:
         y = layers.Dropout(dropout, name=f"{name}_dropout")(y)
@@ -68,7 +69,7 @@ def WideResNet(app, depth=28, width=10, dropout=0.0, weight_decay=0.0):
             stride = 2 if (stage > 1 and unit == 1) else 1
             x = _pre_activation_unit(x, channels, stride, dropout, weight_decay,
                                      name=f"stage{stage}_unit{unit}")
-    x = layers.BatchNormalization(name="final_bn")(x)
+    x = FusedBatchNormalization(name="final_bn")(x)
     x = layers.ReLU(name="final_relu")(x)
     x = pooled_top(x, app.include_top, app.pooling, app.classes, app.classifier_activation)
     # With an input_tensor (e.g. a task's normalisation layer), the model starts at its sources.

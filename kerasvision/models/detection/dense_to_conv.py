@@ -37,6 +37,7 @@ _POINTWISE = {
     "Dropout": None, "SpatialDropout2D": None, "GaussianDropout": None, "GaussianNoise": None,
     "Softmax": lambda config: config.get("axis", -1) in (-1, [-1]),
     "BatchNormalization": lambda config: config.get("axis", -1) in (-1, 3, [-1], [3]),
+    "FusedBatchNormalization": lambda config: config.get("axis", -1) in (-1, 3, [-1], [3]),
     # kerasvision's own: LeNet-5's squashing function, LRN across channels (AlexNet §3.3),
     # the class-names identity, and LeNet-5's RBF output (a function of the channel vector).
     "ScaledTanh": None, "LocalResponseNormalization": None, "ClassNames": None,
@@ -70,6 +71,7 @@ _VECTOR = {
                                "ClassNames", "EuclideanRBF", _FLATTEN)},
     "Softmax": _POINTWISE["Softmax"],
     "BatchNormalization": lambda config: config.get("axis", -1) in (-1, [-1]),
+    "FusedBatchNormalization": lambda config: config.get("axis", -1) in (-1, [-1]),
 }
 
 

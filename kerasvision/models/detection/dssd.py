@@ -33,6 +33,7 @@ Where we had to choose (docs/detection.md, "DSSD"):
 import keras
 from keras import layers
 
+from kerasvision.layers.fused_batch_normalization import FusedBatchNormalization
 from kerasvision.layers.imagenet_preprocessing import ImageNetPreprocessing
 from kerasvision.models.backbone import build_backbone
 from kerasvision.models.detection.default_boxes import scale_sizes
@@ -58,7 +59,7 @@ def _scaled(channels, width):
 def _conv_bn_relu(x, filters, kernel, stride, padding, name):
     x = layers.Conv2D(filters, kernel, strides=stride, padding=padding, use_bias=False,
                       name=name)(x)
-    x = layers.BatchNormalization(name=f"{name}_bn")(x)
+    x = FusedBatchNormalization(name=f"{name}_bn")(x)
     return layers.Activation("relu", name=f"{name}_relu")(x)
 
 

@@ -25,11 +25,13 @@ a zero row/column is added at the bottom/right. Maps further apart raise an erro
 import keras
 from keras import layers
 
+from kerasvision.layers.fused_batch_normalization import FusedBatchNormalization
+
 
 def _conv_bn(x, filters, kernel, name):
     # A convolution followed by BN needs no bias (BN's beta is one).
     x = layers.Conv2D(filters, kernel, padding="same", use_bias=False, name=f"{name}_conv")(x)
-    return layers.BatchNormalization(name=f"{name}_bn")(x)
+    return FusedBatchNormalization(name=f"{name}_bn")(x)
 
 
 def _match_size(x, target, name):

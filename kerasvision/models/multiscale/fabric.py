@@ -23,6 +23,7 @@ where an odd side makes it one pixel too large (7 → 4 → 8), the extra row or
 from keras import Model, layers
 
 from kerasvision.layers.edge_gate import EdgeGate
+from kerasvision.layers.fused_batch_normalization import FusedBatchNormalization
 from kerasvision.models.applications_signature import applications_builder
 from kerasvision.models.image_input import image_input, pooled_features
 from kerasvision.models.multiscale.fabric_trellis import (edge_multiply_accumulates,
@@ -78,7 +79,7 @@ def fabric_graph(images, edges, channels, gates=True, gate_penalties=None):
                     for e in edges if e.target == node]
         prefix = node_name(node)
         x = messages[0] if len(messages) == 1 else layers.Add(name=f"{prefix}_sum")(messages)
-        x = layers.BatchNormalization(name=f"{prefix}_bn")(x)
+        x = FusedBatchNormalization(name=f"{prefix}_bn")(x)
         values[node] = layers.Activation("relu", name=f"{prefix}_relu")(x)
     return values
 

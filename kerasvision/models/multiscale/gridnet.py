@@ -20,6 +20,7 @@ convolutions inside the units have no bias (a BN follows on every path).
 
 from keras import Model, layers
 
+from kerasvision.layers.fused_batch_normalization import FusedBatchNormalization
 from kerasvision.layers.total_dropout import TotalDropout
 from kerasvision.models.image_input import image_input
 from kerasvision.registry import register_model
@@ -30,7 +31,7 @@ STREAM_CHANNELS = (16, 32, 64, 128, 256)
 
 
 def _bn_relu_conv(x, filters, name, strides=1, transposed=False):
-    x = layers.BatchNormalization(name=f"{name}_bn")(x)
+    x = FusedBatchNormalization(name=f"{name}_bn")(x)
     x = layers.Activation("relu", name=f"{name}_relu")(x)
     conv = layers.Conv2DTranspose if transposed else layers.Conv2D
     return conv(filters, 3, strides=strides, padding="same", use_bias=False,
@@ -115,7 +116,7 @@ def gridnet(input_shape=None, classes=19, stream_channels=STREAM_CHANNELS, down_
                                                  f"up_r{row}c{column}"))
             grid[row, column] = _merge(arriving, f"node_r{row}c{column}")
     x = grid[1, down_columns + up_columns]
-    x = layers.BatchNormalization(name="head_bn")(x)
+    x = FusedBatchNormalization(name="head_bn")(x)
     x = layers.Activation("relu", name="head_relu")(x)
     scores = layers.Conv2D(classes, 1, name="pixel_scores")(x)
     return Model(inputs, scores, name=name)

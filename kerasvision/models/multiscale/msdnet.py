@@ -30,6 +30,7 @@ import math
 
 from keras import layers
 
+from kerasvision.layers.fused_batch_normalization import FusedBatchNormalization
 from kerasvision.models.applications_signature import applications_builder
 from kerasvision.models.image_input import pooled_features
 from kerasvision.registry import register_model
@@ -42,7 +43,7 @@ STEP_MODES = ("even", "lin_grow")
 def _conv_bn_relu(x, filters, size, strides, name):
     x = layers.Conv2D(filters, size, strides=strides, padding="same", use_bias=False,
                       name=f"{name}_conv")(x)
-    x = layers.BatchNormalization(name=f"{name}_bn")(x)
+    x = FusedBatchNormalization(name=f"{name}_bn")(x)
     return layers.Activation("relu", name=f"{name}_relu")(x)
 
 

@@ -21,6 +21,7 @@ Input sides must be multiples of the coarsest level's stride (32 for C5).
 import keras
 from keras import layers
 
+from kerasvision.layers.fused_batch_normalization import FusedBatchNormalization
 from kerasvision.models.backbone import build_backbone, feature_strides
 from kerasvision.registry import register_model
 
@@ -67,7 +68,7 @@ def backbone_fcn(input_shape=(128, 128, 3), classes=11, backbone="resnet18",
         fused = layers.Add(name=f"fuse_{level}")([fused, lateral])
         fused = layers.Conv2D(decoder_channels, 3, padding="same", use_bias=False,
                               name=f"smooth_{level}")(fused)
-        fused = layers.BatchNormalization(name=f"smooth_{level}_bn")(fused)
+        fused = FusedBatchNormalization(name=f"smooth_{level}_bn")(fused)
         fused = layers.ReLU(name=f"smooth_{level}_relu")(fused)
     scores = layers.Conv2D(classes, 1, name="score")(fused)
     scores = layers.UpSampling2D(strides[levels[0]], interpolation="bilinear",

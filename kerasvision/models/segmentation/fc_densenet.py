@@ -20,6 +20,7 @@ convolutions carry biases (Lasagne's default).
 
 from keras import Model, layers
 
+from kerasvision.layers.fused_batch_normalization import FusedBatchNormalization
 from kerasvision.models.image_input import image_input
 from kerasvision.registry import register_model
 
@@ -29,7 +30,7 @@ PAPER = ("Jégou, Drozdzal, Vazquez, Romero & Bengio, The One Hundred Layers Tir
 
 def tiramisu_layer(x, growth_rate, dropout, name):
     """Table 1, "Layer": BN, ReLU, 3×3 convolution to k maps, dropout."""
-    x = layers.BatchNormalization(axis=-1, name=f"{name}_bn")(x)
+    x = FusedBatchNormalization(axis=-1, name=f"{name}_bn")(x)
     x = layers.Activation("relu", name=f"{name}_relu")(x)
     x = layers.Conv2D(growth_rate, 3, padding="same", name=f"{name}_conv")(x)
     return layers.Dropout(dropout, name=f"{name}_dropout")(x) if dropout else x
@@ -54,7 +55,7 @@ def dense_block(x, num_layers, growth_rate, dropout, name):
 def transition_down(x, dropout, name):
     """Table 1, "Transition Down": BN, ReLU, 1×1 convolution keeping the width, dropout,
     2×2 max pooling."""
-    x = layers.BatchNormalization(axis=-1, name=f"{name}_bn")(x)
+    x = FusedBatchNormalization(axis=-1, name=f"{name}_bn")(x)
     x = layers.Activation("relu", name=f"{name}_relu")(x)
     x = layers.Conv2D(x.shape[-1], 1, name=f"{name}_conv")(x)
     if dropout:

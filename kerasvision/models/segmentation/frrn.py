@@ -22,6 +22,7 @@ is unpooled by bilinear up-sampling.
 
 from keras import Model, layers
 
+from kerasvision.layers.fused_batch_normalization import FusedBatchNormalization
 from kerasvision.models.image_input import image_input
 from kerasvision.registry import register_model
 
@@ -39,7 +40,7 @@ FRRN_B = {"encoder": ((3, 2), (4, 4), (2, 8), (2, 8), (2, 8)),
 def _conv_bn(x, filters, size, name, relu=True):
     """Convolution without bias, batch normalisation, optionally a ReLU."""
     x = layers.Conv2D(filters, size, padding="same", use_bias=False, name=f"{name}_conv")(x)
-    x = layers.BatchNormalization(axis=-1, name=f"{name}_bn")(x)
+    x = FusedBatchNormalization(axis=-1, name=f"{name}_bn")(x)
     if relu:
         x = layers.Activation("relu", name=f"{name}_relu")(x)
     return x

@@ -12,6 +12,7 @@ Zisserman, ICLR 2015, Table 1), and the convolutions keep its names (`block1_con
 
 from keras import layers
 
+from kerasvision.layers.fused_batch_normalization import FusedBatchNormalization
 from kerasvision.layers.max_pooling_with_argmax_2d import MaxPoolingWithArgmax2D
 
 # (convolutions, channels) of VGG-16's five blocks (configuration D).
@@ -27,7 +28,7 @@ def conv_bn_relu(x, filters, name, transpose=False, kernel_size=3, padding="same
     """A 3×3 convolution (or transposed convolution), batch normalisation and ReLU."""
     conv = layers.Conv2DTranspose if transpose else layers.Conv2D
     x = conv(filters, kernel_size, padding=padding, name=name)(x)
-    x = layers.BatchNormalization(name=f"{name}_bn")(x)
+    x = FusedBatchNormalization(name=f"{name}_bn")(x)
     return layers.Activation("relu", name=f"{name}_relu")(x)
 
 
