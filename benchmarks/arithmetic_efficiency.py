@@ -13,13 +13,16 @@ Workloads (issue 14, §2):
   `jit_compile`, which is off on a CPU-only machine), against our builder's in the same
   default fit and with each option: XLA (`jit_compile=True`), the `mixed_bfloat16` policy,
   a tf.data pipeline (uint8 images from_tensor_slices, parallel cast map, batch,
-  prefetch), and bf16 with that pipeline.
+  prefetch), and bf16 with that pipeline; and our builder with Keras's own
+  BatchNormalization instead of layers/fused_batch_normalization.py (the builder before it).
 - `classifier`: the shipped classifier's training step: the recipe of apps/fashion_mnist/
   train.py (`classifier_training.config_for` + `build_and_compile` for the architecture named
   in saved_models/fashion_mnist_classifier/MODEL_CARD.md, batch 128, 28×28×1, fed by the
   recipe's own `make_datasets` pipeline with augmentation) as it was before issue 14
-  (float32, no weight average) as the baseline, against the recipe now (its precision and
-  EMA), XLA, and one cached batch (no input pipeline: what the pipeline costs).
+  (float32, no weight average, Keras's own BatchNormalization) as the baseline, against the
+  recipe now (its precision and EMA, the fused BatchNormalization), the recipe now with
+  Keras's BatchNormalization, float32 with the fused one, and the baseline with XLA or one
+  cached batch (no input pipeline: what the pipeline costs).
   keras.applications has no counterpart here.
 
 FLOPs: kerasvision.inspect's per-layer multiply-accumulates (convolutions and dense layers;
@@ -86,6 +89,22 @@ def training_gflop_per_image(macs):
 
 
 # ---- ResNet-50 ---------------------------------------------------------------------------
+def with_keras_batch_norm(model):
+    """`model` with every FusedBatchNormalization layer running Keras's own BatchNormalization
+    call: our builders as they were before the fused layer (the layer decides at trace time,
+    so this works on a built, even compiled, model that has not run yet)."""
+    from kerasvision.layers.fused_batch_normalization import FusedBatchNormalization
+
+    def walk(layer):
+        if isinstance(layer, FusedBatchNormalization):
+            layer._fusable = lambda inputs, mask: False
+        for inner in getattr(layer, "layers", []):
+            walk(inner)
+
+    walk(model)
+    return model
+
+
 def resnet50_model(source, image_size, jit_compile=False):
     import keras
 
@@ -94,6 +113,8 @@ def resnet50_model(source, image_size, jit_compile=False):
     shape = (image_size, image_size, 3)
     model = (keras.applications.ResNet50(weights=None, input_shape=shape) if source == "keras"
              else build("resnet50", weights=None, input_shape=shape))
+    if source == "ours, Keras's BatchNormalization":
+        with_keras_batch_norm(model)
     kwargs = {} if jit_compile is None else {"jit_compile": jit_compile}
     model.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9),
                   loss="sparse_categorical_crossentropy", **kwargs)
@@ -139,6 +160,8 @@ def resnet50_contenders(args, only=None):
 
     models = build_models({
         "keras.applications, default fit": lambda: resnet50_model("keras", size, None),
+        "ours with Keras's BatchNormalization, default fit": lambda: resnet50_model(
+            "ours, Keras's BatchNormalization", size, None),
         "ours, default fit": lambda: resnet50_model("ours", size, None),
         "ours, XLA": lambda: resnet50_model("ours", size, True),
         "ours, tf.data prefetch + parallel map": lambda: resnet50_model("ours", size, None),
@@ -155,7 +178,7 @@ def resnet50_contenders(args, only=None):
 
 
 # ---- the shipped classifier's recipe -----------------------------------------------------
-BEFORE = "recipe before issue 14: float32 (its tf.data pipeline)"
+BEFORE = "recipe before issue 14: float32, Keras's BatchNormalization (its tf.data pipeline)"
 
 
 def classifier_architecture():
@@ -166,13 +189,13 @@ def classifier_architecture():
     return match.group(1)
 
 
-def classifier_model(config, steps, jit_compile=False):
+def classifier_model(config, steps, jit_compile=False, keras_batch_norm=False):
     from kerasvision.tasks.classifier_training import build_and_compile
 
     model = build_and_compile(config, (28, 28, 1), 10, 0.5, 0.25, steps)
     if jit_compile:
         model.jit_compile = True
-    return model
+    return with_keras_batch_norm(model) if keras_batch_norm else model
 
 
 def classifier_contenders(args, only=None):
@@ -184,8 +207,9 @@ def classifier_contenders(args, only=None):
 
     from kerasvision.tasks.training_precision import precision_policy
 
-    # The recipe as it is now (issue 14's ablation chose its precision and averaging), and as
-    # it was before: float32 without a weight average, the baseline of the ratios.
+    # The recipe as it is now (issue 14's ablation chose its precision and averaging; the
+    # builder's BatchNormalization is fused), and as it was before: float32 without a weight
+    # average, Keras's own BatchNormalization, the baseline of the ratios.
     config = config_for(classifier_architecture())
     before = replace(config, precision="float32", ema=0.0)
     batch, steps = config.batch_size, args.train_steps
@@ -194,15 +218,19 @@ def classifier_contenders(args, only=None):
     y = rng.integers(0, 10, batch * steps).astype(np.int32)
     train, _ = make_datasets(x, y, x[:batch], y[:batch], 10, config)
 
-    def now():
+    def now(keras_batch_norm=False):
         with precision_policy(config.precision):
-            return classifier_model(config, steps)
+            return classifier_model(config, steps, keras_batch_norm=keras_batch_norm)
 
     models = build_models({
-        BEFORE: lambda: classifier_model(before, steps),
-        f"recipe now ({config.precision}, EMA {config.ema:g})": now,
-        "float32, XLA": lambda: classifier_model(before, steps, jit_compile=True),
-        "float32, one cached batch (no input pipeline)": lambda: classifier_model(before, steps),
+        BEFORE: lambda: classifier_model(before, steps, keras_batch_norm=True),
+        f"recipe now ({config.precision}, EMA {config.ema:g}, fused BatchNormalization)": now,
+        f"recipe now with Keras's BatchNormalization": lambda: now(keras_batch_norm=True),
+        "float32, fused BatchNormalization": lambda: classifier_model(before, steps),
+        "before, XLA": lambda: classifier_model(before, steps, jit_compile=True,
+                                                 keras_batch_norm=True),
+        "before, one cached batch (no input pipeline)": lambda: classifier_model(
+            before, steps, keras_batch_norm=True),
         }, only)
     one_hot = np.eye(10, dtype=np.float32)[y[:batch]]
     contenders = {}

@@ -11,8 +11,8 @@ small experiments; the registered reference counts use the defaults.
 from keras import layers
 
 from kerasvision.blocks.residual import (basic_unit, bottleneck_unit_v1, bottleneck_unit_v2,
-from kerasvision.layers.fused_batch_normalization import FusedBatchNormalization
                                          BN_EPSILON)
+from kerasvision.layers.fused_batch_normalization import FusedBatchNormalization
 from kerasvision.models.applications_signature import applications_builder
 from kerasvision.models.image_input import pooled_top
 from kerasvision.registry import register_model
