@@ -44,7 +44,7 @@ def with_single_view_score(classifier):
     `kerasvision classify` runs without --tta, then flags images as the shipped graph does.
     The view-averaged features are closer to their class means than one view's, so the
     averaged calibration would flag too many single views."""
-    from kerasvision.tasks.test_time_views import network_inside_views
+    from kerasvision.models.test_time_views import network_inside_views
 
     network = network_inside_views(classifier.model)
     if network is not None:

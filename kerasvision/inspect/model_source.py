@@ -25,7 +25,7 @@ def load_model(source, input_shape=None, tiny=False, weights=None):
             raise ValueError(f"{source}: no such file")
         import kerasvision.layers  # noqa: F401 - registers the custom layers for loading
         from kerasvision.models import list_models
-        from kerasvision.tasks.test_time_views import network_inside_views
+        from kerasvision.models.test_time_views import network_inside_views
 
         list_models()  # imports every family, registering the layers they define
 

@@ -5,10 +5,12 @@ of squared differences) and normalises with `tf.nn.batch_normalization` (a multi
 add), each a separate pass over the activations, forward and backward, in float32 even under a
 bfloat16 policy (it casts up first). `FusedBatchNormalization` keeps every Keras semantic —
 weights, config, momentum and epsilon, the biased batch variance in the moving average — and
-on the TensorFlow backend runs a 4-D channels-last input through `FusedBatchNormV3` (one
-kernel for moments and normalisation, one for the gradient; bfloat16 activations with float32
-statistics). Anything else (another backend or rank, `axis` not last, masks, renorm,
-synchronised statistics) goes to Keras's own `call`. Issue 14's measurement of the gain is in
+on the TensorFlow backend runs a 4-D channels-last input *in training* through
+`FusedBatchNormV3` (one kernel for moments and normalisation, one for the gradient; bfloat16
+activations with float32 statistics). Inference, and anything else (another backend or rank,
+`axis` not last, masks, renorm, synchronised statistics), is Keras's own `call`, so an
+inference graph is exactly keras.applications' (fusing inference too measured 4–8 % slower
+than Keras's graph for ResNet-50 and DenseNet-121, on a shared machine). Issue 14's measurement of the gain is in
 benchmarks/RESULTS.md.
 """
 
@@ -23,7 +25,10 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
                 and not self.synchronized and inputs.shape[-1] is not None)
 
     def call(self, inputs, training=None, mask=None):
-        if not self._fusable(inputs, mask):
+        # Inference is Keras's own graph (a multiply and an add with the moving statistics,
+        # which TensorFlow's grappler folds as it folds keras.applications'); training, where
+        # the separate passes cost, is fused.
+        if not (training and self.trainable) or not self._fusable(inputs, mask):
             return super().call(inputs, training=training, mask=mask)
         import tensorflow as tf
 
@@ -34,23 +39,16 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
                  else tf.ones((channels,), tf.float32))
         beta = (tf.cast(self.beta, tf.float32) if self.center
                 else tf.zeros((channels,), tf.float32))
-        if training and self.trainable:
-            outputs, mean, variance, _, _, _ = tf.raw_ops.FusedBatchNormV3(
-                x=x, scale=gamma, offset=beta, mean=tf.zeros((0,), tf.float32),
-                variance=tf.zeros((0,), tf.float32), epsilon=self.epsilon,
-                data_format="NHWC", is_training=True)
-            # The kernel returns the Bessel-corrected variance; Keras averages the biased one.
-            count = tf.cast(tf.size(x) // channels, tf.float32)
-            variance = variance * tf.maximum(count - 1.0, 0.0) / tf.maximum(count, 1.0)
-            momentum = self.momentum
-            self.moving_mean.assign(tf.cast(self.moving_mean, tf.float32) * momentum
-                                    + mean * (1.0 - momentum))
-            self.moving_variance.assign(tf.cast(self.moving_variance, tf.float32) * momentum
-                                        + variance * (1.0 - momentum))
-        else:
-            outputs, _, _, _, _, _ = tf.raw_ops.FusedBatchNormV3(
-                x=x, scale=gamma, offset=beta,
-                mean=tf.cast(self.moving_mean, tf.float32),
-                variance=tf.cast(self.moving_variance, tf.float32), epsilon=self.epsilon,
-                data_format="NHWC", is_training=False)
+        outputs, mean, variance, _, _, _ = tf.raw_ops.FusedBatchNormV3(
+            x=x, scale=gamma, offset=beta, mean=tf.zeros((0,), tf.float32),
+            variance=tf.zeros((0,), tf.float32), epsilon=self.epsilon,
+            data_format="NHWC", is_training=True)
+        # The kernel returns the Bessel-corrected variance; Keras averages the biased one.
+        count = tf.cast(tf.size(x) // channels, tf.float32)
+        variance = variance * tf.maximum(count - 1.0, 0.0) / tf.maximum(count, 1.0)
+        momentum = self.momentum
+        self.moving_mean.assign(tf.cast(self.moving_mean, tf.float32) * momentum
+                                + mean * (1.0 - momentum))
+        self.moving_variance.assign(tf.cast(self.moving_variance, tf.float32) * momentum
+                                    + variance * (1.0 - momentum))
         return tf.cast(outputs, self.compute_dtype)

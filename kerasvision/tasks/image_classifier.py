@@ -112,12 +112,12 @@ class ImageClassifier(Task):
             metadata["single_view_in_distribution"] = self.single_view_in_distribution.get_config()
         return metadata
 
-    # ---- test-time views (tasks/test_time_views.py) ---------------------------------------
+    # ---- test-time views (models/test_time_views.py) ---------------------------------------
     @property
     def has_views(self):
         """Whether the model averages its scores over test-time views (mirror image or
         translations)."""
-        from kerasvision.tasks.test_time_views import network_inside_views
+        from kerasvision.models.test_time_views import network_inside_views
 
         return network_inside_views(self.model) is not None
 
@@ -129,7 +129,7 @@ class ImageClassifier(Task):
         The shipped classifier's five views cost five forward passes for +0.04 points of test
         accuracy (its model card), so `kerasvision classify` runs one view unless --tta.
         """
-        from kerasvision.tasks.test_time_views import network_inside_views
+        from kerasvision.models.test_time_views import network_inside_views
 
         network = network_inside_views(self.model)
         if network is None:
