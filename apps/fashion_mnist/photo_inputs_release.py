@@ -86,27 +86,20 @@ def main():
     if args.single_view_only:
         classifier = with_single_view_score(ImageClassifier.load(folder / "model.keras"))
         classifier.save(folder / "model.keras")
-        metrics["single_view_in_distribution"] = _summary(
-            classifier.single_view_in_distribution)
+        metrics["single_view_in_distribution"] = classifier.single_view_in_distribution.summary()
         write_text_atomically(metrics_path, json.dumps(metrics, indent=2))
         print(json.dumps(metrics["single_view_in_distribution"], indent=2))
         return
     classifier = with_photo_inputs(ImageClassifier.load(folder / "model.keras"))
     classifier.save(folder / "model.keras")
     version = classifier.export(folder)
-    summary = _summary(classifier.in_distribution)
+    summary = classifier.in_distribution.summary()
     metrics.update({"version_dir": version.name, "in_distribution": summary,
                     "photo_conversion": classifier.preprocessor.photo_conversion})
     if classifier.single_view_in_distribution is not None:
-        metrics["single_view_in_distribution"] = _summary(
-            classifier.single_view_in_distribution)
+        metrics["single_view_in_distribution"] = classifier.single_view_in_distribution.summary()
     write_text_atomically(metrics_path, json.dumps(metrics, indent=2))
     print(json.dumps({"version": version.name, **summary}, indent=2))
-
-
-def _summary(score):
-    # The Gaussians themselves live in the model's metadata; the figures here are the summary.
-    return {k: v for k, v in score.get_config().items() if k not in ("means", "precision")}
 
 
 if __name__ == "__main__":

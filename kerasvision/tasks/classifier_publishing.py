@@ -74,8 +74,7 @@ def publish_classifier(workdir, output, command, x_test, y_test, note="", flip_a
     for key in ("in_distribution", "single_view_in_distribution"):
         score = getattr(classifier, key)
         if score is not None:  # its Gaussians live in the model metadata
-            metrics[key] = {k: v for k, v in score.get_config().items()
-                            if k not in ("means", "precision")}
+            metrics[key] = score.summary()
     if classifier.preprocessor.photo_conversion:
         metrics["photo_conversion"] = classifier.preprocessor.photo_conversion
     card = classifier_card(config, metrics, classifier, command, note)

@@ -39,13 +39,12 @@ _SIGNIFICANT = 9  # digits that round-trip a float32 through the JSON metadata
 def view_averaged_network(model):
     """The network inside a translation-averaging wrapper (tasks/translation_averaging.py),
     or None when `model` is not one."""
-    import keras
-
     from kerasvision.layers.translated_views import TranslatedViews
+    from kerasvision.models.test_time_views import network_inside_views
 
-    nested = [layer for layer in model.layers if isinstance(layer, keras.Model)]
-    if len(nested) == 1 and any(isinstance(layer, TranslatedViews) for layer in model.layers):
-        return nested[0]
+    network = network_inside_views(model)
+    if network is not None and any(isinstance(layer, TranslatedViews) for layer in model.layers):
+        return network
     return None
 
 
@@ -149,6 +148,11 @@ class InDistributionScore(ABC):
         return {"method": self.method, "paper": self.paper, "threshold": self.threshold,
                 "pass_rate": self.pass_rate, "calibrated_on": self.calibrated_on,
                 "noun": self.noun}
+
+    def summary(self):
+        """`get_config` without the fitted arrays (a Mahalanobis score's means and precision,
+        which live in the model's metadata): the figures a metrics file records."""
+        return {k: v for k, v in self.get_config().items() if k not in ("means", "precision")}
 
     def scored(self, model):
         """The `ScoredModel` of `model` (built once per model)."""
