@@ -20,6 +20,7 @@ import numpy as np
 
 from kerasvision.data.coco_annotations import read_coco_annotations
 from kerasvision.data.voc_annotations import read_voc_annotation
+from kerasvision.data.pipeline_options import without_autotuning
 
 
 def coco_records(annotations, image_root=None):
@@ -90,7 +91,7 @@ def detection_folder_dataset(source, preprocessor, batch_size=16, max_boxes=None
     data = tf.data.Dataset.from_generator(examples, output_signature=signature)
     if shuffle:
         data = data.shuffle(256, seed=seed, reshuffle_each_iteration=True)
-    return data.batch(batch_size).prefetch(tf.data.AUTOTUNE), names
+    return without_autotuning(data.batch(batch_size).prefetch(tf.data.AUTOTUNE)), names
 
 
 def padded_targets(boxes, classes, geometry, rows):

@@ -20,6 +20,7 @@ import tensorflow as tf
 from kerasvision.data.box_mask_augmentation import boxes_from_masks, random_flip_and_scale
 from kerasvision.data.fashion_scenes import (DEFAULT_ITEM_SIZE, DEFAULT_MAX_ITEMS,
                                              DEFAULT_SIZE, FashionScenes)
+from kerasvision.data.pipeline_options import without_autotuning
 
 DEFAULT_SCALE_RANGE = (0.5, 1.5)
 
@@ -88,7 +89,8 @@ def scenes_dataset(split="train", batch_size=32, size=DEFAULT_SIZE, seed=0,
     augment_seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
     dataset = tf.data.Dataset.zip((indices, augment_seeds))
     dataset = dataset.map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    return dataset.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
+    return without_autotuning(dataset.batch(batch_size, drop_remainder=drop_remainder)
+                              .prefetch(tf.data.AUTOTUNE))
 
 
 def _tight_boxes(instances, classes):

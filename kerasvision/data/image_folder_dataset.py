@@ -12,6 +12,7 @@ import numpy as np
 import tensorflow as tf
 
 from kerasvision.data.class_folders import class_folder_files, holdout_split, report_skipped
+from kerasvision.data.pipeline_options import without_autotuning
 
 SUBSETS = ("training", "validation", "both")
 
@@ -86,11 +87,11 @@ def _stream(entries, preprocessor, batch_size, shuffle, seed, reported):
     if shuffle:
         data = data.shuffle(len(entries), seed=seed, reshuffle_each_iteration=True)
     # Decoding stays sequential: the PIL reader sets process-wide state while it decodes.
-    return (data.map(decode)
-            .filter(lambda image, label: tf.size(image) > 0)
-            .map(place, num_parallel_calls=tf.data.AUTOTUNE)
-            .batch(batch_size)
-            .prefetch(tf.data.AUTOTUNE))
+    return without_autotuning(data.map(decode)
+                              .filter(lambda image, label: tf.size(image) > 0)
+                              .map(place, num_parallel_calls=tf.data.AUTOTUNE)
+                              .batch(batch_size)
+                              .prefetch(tf.data.AUTOTUNE))
 
 
 def _report_once(error, reported):

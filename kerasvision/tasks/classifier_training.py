@@ -168,6 +168,8 @@ def make_datasets(x_train, y_train, x_test, y_test, classes, config, outputs=1):
     def one_hot(label):
         return targets(tf.one_hot(label, classes) * (1.0 - smoothing) + smoothing / classes)
 
+    from kerasvision.data.pipeline_options import without_autotuning
+
     train = (tf.data.Dataset.from_tensor_slices((x_train, y_train))
              .shuffle(len(x_train), seed=config.seed, reshuffle_each_iteration=True)
              .map(lambda im, y: (augment(im), one_hot(y)), num_parallel_calls=tf.data.AUTOTUNE)
@@ -176,7 +178,7 @@ def make_datasets(x_train, y_train, x_test, y_test, classes, config, outputs=1):
     test = (tf.data.Dataset.from_tensor_slices((x_test, y_test))
             .map(lambda im, y: (tf.cast(im, tf.float32), targets(tf.one_hot(y, classes))))
             .batch(256).prefetch(tf.data.AUTOTUNE))
-    return train, test
+    return without_autotuning(train), without_autotuning(test)
 
 
 def main_output(model):

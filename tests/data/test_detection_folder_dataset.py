@@ -13,6 +13,7 @@ def _dataset(source, size=(32, 32)):
 
     preprocessor = ImagePreprocessor(size, 3, resize="letterbox")
     data, names = detection_folder_dataset(source, preprocessor, batch_size=8, shuffle=False)
+    assert data.options().autotune.enabled is False  # data/pipeline_options.py
     batches = list(data.as_numpy_iterator())
     return batches, names
 

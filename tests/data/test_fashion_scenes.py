@@ -230,8 +230,9 @@ def test_tf_dataset_batches_have_the_declared_shapes_and_padding():
     from kerasvision.data.fashion_scenes_dataset import scenes_dataset
 
     scenes = FashionScenes("test", size=(48, 64), seed=2, count=5)
-    batches = list(scenes_dataset("test", batch_size=3, size=(48, 64), seed=2, count=5,
-                                  max_boxes=10))
+    dataset = scenes_dataset("test", batch_size=3, size=(48, 64), seed=2, count=5, max_boxes=10)
+    assert dataset.options().autotune.enabled is False  # data/pipeline_options.py
+    batches = list(dataset)
     assert [len(images) for images, _ in batches] == [3, 2]
     images, targets = batches[0]
     assert images.shape == (3, 48, 64, 3) and images.dtype.name == "float32"

@@ -128,6 +128,7 @@ def test_every_path_gives_the_same_pixels(preprocessor, folder, capfd):
     assert capfd.readouterr().err.count("broken.png") == 1
 
     data = image_folder_dataset(folder, preprocessor, classes, batch_size=5, shuffle=True)
+    assert data.options().autotune.enabled is False  # data/pipeline_options.py
     for _ in range(2):  # two epochs: the broken file is still reported once
         streamed = [(pixels, label) for images, labels in data
                     for pixels, label in zip(images.numpy(), labels.numpy())]
