@@ -157,6 +157,7 @@ def make_datasets(x_train, y_train, x_test, y_test, classes, config, outputs=1):
     import tensorflow as tf
 
     from kerasvision.data.augmentation import standard_augmentation
+    from kerasvision.data.pipeline_options import without_autotuning
 
     augment = (standard_augmentation(flip=config.flip, erasing=config.erasing) if config.augment
                else (lambda im: tf.cast(im, tf.float32)))
@@ -167,8 +168,6 @@ def make_datasets(x_train, y_train, x_test, y_test, classes, config, outputs=1):
 
     def one_hot(label):
         return targets(tf.one_hot(label, classes) * (1.0 - smoothing) + smoothing / classes)
-
-    from kerasvision.data.pipeline_options import without_autotuning
 
     train = (tf.data.Dataset.from_tensor_slices((x_train, y_train))
              .shuffle(len(x_train), seed=config.seed, reshuffle_each_iteration=True)
