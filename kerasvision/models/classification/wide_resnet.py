@@ -51,20 +51,24 @@ def WideResNet(app, depth=28, width=10, dropout=0.0, weight_decay=0.0):
         app: the keras.applications arguments (ApplicationArguments); a `name` of None becomes
             wrn_{depth}_{width}.
         depth: total depth d; (d − 4) must divide by 6.
-        width: widening factor k (stage widths 16k, 32k, 64k).
+        width: widening factor k (stage widths 16k, 32k, 64k, rounded); a fraction such as 2.25
+            (36/72/144 channels) fits a budget between two whole factors.
         dropout: dropout rate between the two convolutions of a unit (the paper uses 0.3).
         weight_decay: L2 coefficient on convolution kernels (the paper: 5e-4).
     """
     if (depth - 4) % 6:
         raise ValueError(f"WRN depth must be 6n + 4, got {depth}")
-    app = dataclasses.replace(app, name=app.name or f"wrn_{depth}_{width}")
+    app = dataclasses.replace(app, name=app.name or f"wrn_{depth}_{width:g}")
     app.check_weights(None)  # no ImageNet weights exist for wide ResNets
     units = (depth - 4) // 6
     inputs = app.image_input()
 
     x = layers.Conv2D(16, 3, padding="same", use_bias=False, kernel_initializer="he_normal",
                       name="stem_conv")(inputs)
-    for stage, channels in enumerate((16 * width, 32 * width, 64 * width), start=1):
+    widths = [round(base * width) for base in (16, 32, 64)]
+    if min(widths) < 1:
+        raise ValueError(f"WRN width must give at least one channel, got {width}")
+    for stage, channels in enumerate(widths, start=1):
         for unit in range(1, units + 1):
             stride = 2 if (stage > 1 and unit == 1) else 1
             x = _pre_activation_unit(x, channels, stride, dropout, weight_decay,
