@@ -95,14 +95,17 @@ def parser():
 def main(argv=None):
     args = parser().parse_args(argv)
     rows = []
+    settings = {k: v for k, v in vars(args).items() if k != "results_dir"}
     for name in args.models:
         for batch in args.batches:
             for xla in args.xla:
                 rows.append(measure(name, batch, xla == "on", args))
                 print(f"{name} batch {batch} XLA {xla}: train ratio {rows[-1]['train_ratio']:.3f}"
                       f", inference ratio {rows[-1]['infer_ratio']:.3f}", flush=True)
-    settings = {k: v for k, v in vars(args).items() if k != "results_dir"}
-    path = timing.write_result(NAME, {"settings": settings, "rows": rows}, args.results_dir)
+                # Written after every row: the full run takes hours on 2 cores, and a run
+                # cut short keeps the rows it finished.
+                path = timing.write_result(NAME, {"settings": settings, "rows": rows},
+                                           args.results_dir)
     print(f"\n{timing.machine_line(timing.machine())}\n\n{table(rows)}\n\nwritten: {path}")
 
 

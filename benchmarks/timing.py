@@ -144,7 +144,13 @@ def write_result(name, payload, directory=None):
     directory = Path(directory) if directory else RESULTS_DIR
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{name}.json"
-    path.write_text(json.dumps({"machine": machine(), **payload}, indent=2, default=str) + "\n")
+    text = json.dumps({"machine": machine(), **payload}, indent=2, default=str) + "\n"
+    # Atomic: a benchmark rewrites its file after every row, and a cut-off run must leave
+    # the last whole version, not half of one.
+    from kerasvision.io.atomic_files import atomic_path
+
+    with atomic_path(path, replace=True) as temporary:
+        Path(temporary).write_text(text, encoding="utf-8")
     return path
 
 
