@@ -42,10 +42,13 @@ class RoIPooling(keras.layers.Layer):
     max is taken separably, over each bin's columns, then its rows, as running maxima. On any
     backend (`mask_call`) the running maxima go over the static W and H, with every cell
     masked in or out of every bin: work W·H per RoI and channel, whatever the RoI's size. On
-    TensorFlow (`gather_call`) step k gathers the k-th column (then row) of every bin at once,
-    clamped to the bin's last one (a repeat leaves a maximum unchanged), for as many steps as
-    the widest bin has cells: work proportional to the bins' cells. The feature map's height
-    and width must be static.
+    TensorFlow (`gather_call`) the column maxima come from a sparse table of the map (the
+    maximum of every run of 2^k columns, k < log2 W): a bin of n columns is the maximum of two
+    runs of 2^⌊log2 n⌋ that cover it, two gathers whatever its width, and the left run wins
+    ties, which keeps the first maximum's gradient. The row maxima (per RoI, small) are running
+    maxima: step k gathers the k-th row of every bin at once, clamped to the bin's last one (a
+    repeat leaves a maximum unchanged), for as many steps as the tallest bin has rows. The
+    feature map's height and width must be static.
     """
 
     def __init__(self, output_size=(7, 7), spatial_scale=1.0 / 16, **kwargs):
@@ -107,10 +110,8 @@ class RoIPooling(keras.layers.Layer):
                                     (tf.constant(1), cell(0)))
             return best
 
-        # Columns: (B, H, W, C) at (B, R·out_w) column indices -> (B, H, R·out_w, C).
-        by_col = running_max(
-            lambda idx: tf.gather(features, tf.reshape(idx, (batch, -1)), axis=2, batch_dims=1),
-            col_lo, col_hi, width)
+        # Columns: (B, H, W, C) at (B, R·out_w) column ranges -> (B, H, R·out_w, C).
+        by_col = self._column_maxima(features, col_lo, col_hi, width, batch)
         by_col = tf.transpose(tf.reshape(by_col, (batch, height, count, out_w, -1)),
                               (0, 2, 1, 3, 4))  # (B, R, H, out_w, C)
         # Rows: (B, R, H, out_w, C) at (B, R, out_h) row indices -> (B, R, out_h, out_w, C).
@@ -119,6 +120,40 @@ class RoIPooling(keras.layers.Layer):
         keep = tf.logical_and(row_hi > row_lo, padding_mask(rois)[..., None])[..., :, None]
         keep = tf.logical_and(keep, (col_hi > col_lo)[..., None, :])[..., None]
         return tf.where(keep, pooled, tf.zeros_like(pooled))
+
+    @staticmethod
+    def _column_maxima(features, lo, hi, width, batch):
+        """Maximum over columns [lo, hi) of every row, two sparse-table reads a bin.
+
+        Level k of the table holds, at column x, the maximum of columns x .. x + 2^k − 1
+        (built as the maximum of two runs of level k − 1). A bin of n ≥ 1 columns is covered
+        by the run of 2^k (k = ⌊log2 n⌋) starting at lo and the one ending at hi − 1; neither
+        reaches past the map, so the table's wrapped tail is never read by a non-empty bin.
+        `maximum` sends the gradient to its first argument on ties, so the left run (and,
+        inside a run, the left half) keeps it: the first maximum of the row, as in Caffe."""
+        import tensorflow as tf
+
+        levels, span = [features], 1
+        while 2 * span <= width:
+            previous = levels[-1]
+            # Shifted left by `span`; the wrapped columns are never read (see above).
+            shifted = tf.concat([previous[:, :, span:], previous[:, :, :span]], axis=2)
+            levels.append(tf.maximum(previous, shifted))
+            span *= 2
+        table = tf.concat(levels, axis=2)  # (B, H, levels·W, C)
+        lo, hi = tf.cast(lo, tf.int32), tf.cast(hi, tf.int32)
+        cells = tf.maximum(hi - lo, 1)  # empty bins read one cell and are zeroed at the end
+        level = tf.zeros_like(cells)
+        for k in range(1, len(levels)):
+            level += tf.cast(cells >= 2 ** k, tf.int32)
+        run = tf.bitwise.left_shift(tf.ones_like(level), level)
+        left = tf.clip_by_value(lo, 0, width - 1) + level * width
+        right = tf.clip_by_value(hi - run, 0, width - 1) + level * width
+
+        def read(index):
+            return tf.gather(table, tf.reshape(index, (batch, -1)), axis=2, batch_dims=1)
+
+        return tf.maximum(read(left), read(right))
 
     def mask_call(self, features, rois):
         """Any backend: running maxima over the static W and H with per-bin cell masks."""

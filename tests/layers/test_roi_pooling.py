@@ -144,18 +144,21 @@ def test_keras_file_safe_mode_and_saved_model(tmp_path):
     np.testing.assert_array_equal(np.asarray(reloaded.serve([x[1:], rois[1:, :2]])), want1)
 
 
-def test_gather_path_equals_the_mask_path_with_ties():
+@pytest.mark.parametrize("height, width, output_size", [(8, 10, (3, 4)), (6, 37, (2, 2))])
+def test_gather_path_equals_the_mask_path_with_ties(height, width, output_size):
     # TensorFlow runs gather_call; mask_call is the backend-independent path. Features of a
     # few repeated values (ties everywhere, as after a ReLU) and random RoIs off every border:
-    # the same maxima, and the gradient to the same (first in row-major order) cell.
+    # the same maxima, and the gradient to the same (first in row-major order) cell. The
+    # 37-column map gives bins of up to 19 columns: sparse-table runs of 1 to 16 columns.
     rng = np.random.default_rng(7)
-    x = tf.constant(rng.integers(0, 3, size=(2, 8, 10, 3)).astype(np.float32))
-    corners = rng.uniform(-20, 55, size=(2, 12, 4)).astype(np.float32)
+    x = tf.constant(rng.integers(0, 3, size=(2, height, width, 3)).astype(np.float32))
+    corners = rng.uniform(-20, width / SCALE * 1.1, size=(2, 12, 4)).astype(np.float32)
     rois = np.concatenate([np.minimum(corners[..., :2], corners[..., 2:]),
                            np.maximum(corners[..., :2], corners[..., 2:])], -1)
     rois[0, -3:] = -1.0  # padding rows
-    layer = RoIPooling((3, 4), spatial_scale=SCALE)
-    weights = tf.constant(rng.uniform(0.5, 1.5, size=(2, 12, 3, 4, 3)).astype(np.float32))
+    layer = RoIPooling(output_size, spatial_scale=SCALE)
+    weights = tf.constant(
+        rng.uniform(0.5, 1.5, size=(2, 12, *output_size, 3)).astype(np.float32))
     results = []
     for call in (layer.gather_call, layer.mask_call):
         with tf.GradientTape() as tape:
