@@ -39,11 +39,11 @@ class RoIPooling(keras.layers.Layer):
 
     or 0 where the clipped bin is empty. The gradient is max pooling's (to the argmax of each
     bin, the first in row-major order on ties, as Caffe's); the RoI coordinates get none. The
-    max is taken separably, over each bin's columns, then its rows, as running maxima. On any
+    max is taken separably, over each bin's columns, then its rows. On any
     backend (`mask_call`) the running maxima go over the static W and H, with every cell
     masked in or out of every bin: work W·H per RoI and channel, whatever the RoI's size. On
     TensorFlow (`gather_call`) the column maxima come from a sparse table of the map (the
-    maximum of every run of 2^k columns, k < log2 W): a bin of n columns is the maximum of two
+    maximum of every run of 2^k columns, 2^k ≤ W): a bin of n columns is the maximum of two
     runs of 2^⌊log2 n⌋ that cover it, two gathers whatever its width, and the left run wins
     ties, which keeps the first maximum's gradient. The row maxima (per RoI, small) are running
     maxima: step k gathers the k-th row of every bin at once, clamped to the bin's last one (a
@@ -83,7 +83,7 @@ class RoIPooling(keras.layers.Layer):
         return self.mask_call(features, rois)
 
     def gather_call(self, features, rois):
-        """TensorFlow: running maxima over the bins' own columns, then rows, by gathers."""
+        """TensorFlow: column maxima from a sparse table, then running maxima over rows."""
         import tensorflow as tf
 
         out_h, out_w = self.output_size
