@@ -35,6 +35,7 @@ REPO = Path(__file__).resolve().parent.parent
 BENCHMARKS = {
     "accuracy_per_minute": ([], []),
     "custom_layers_vs_reference": (["--repeats", "7"], ["--repeats", "5"]),
+    "roi_pooling_before_after": (["--repeats", "7"], ["--repeats", "5"]),
     "serving_speed": (["--repeats", "7"],
                       ["--repeats", "5", "--batch1-calls", "20", "--batch64-calls", "5"]),
     "serving_precision": (["--repeats", "7"], ["--repeats", "5", "--batch1-calls", "20",
