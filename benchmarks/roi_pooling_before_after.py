@@ -53,11 +53,13 @@ def contenders_for(layer_class, features, rois, scale):
 
     layer = layer_class(output_size=7, spatial_scale=scale)
 
-    @tf.function
+    # No autograph: both versions loop with tf.while_loop themselves, and the earlier one's
+    # source file is gone by the time the function traces.
+    @tf.function(autograph=False)
     def forward():
         return layer.gather_call(features, rois)
 
-    @tf.function
+    @tf.function(autograph=False)
     def forward_and_gradient():
         with tf.GradientTape() as tape:
             pooled = layer.gather_call(features, rois)
