@@ -10,11 +10,27 @@ on the TensorFlow backend runs a 4-D channels-last input *in training* through
 activations with float32 statistics). Inference, and anything else (another backend or rank,
 `axis` not last, masks, renorm, synchronised statistics), is Keras's own `call`, so an
 inference graph is exactly keras.applications' (fusing inference too measured 4–8 % slower
-than Keras's graph for ResNet-50 and DenseNet-121, on a shared machine). Issue 14's measurement of the gain is in
-benchmarks/RESULTS.md.
+than Keras's graph for ResNet-50 and DenseNet-121, on a shared machine). So is a training step
+that XLA compiles (`jit_compile=True`): XLA fuses Keras's separate ops itself and expands the
+fused kernel less well (ResNet-50 trained at 0.86–0.90× keras.applications under XLA with the
+fused kernel). Issue 14's measurements are in benchmarks/RESULTS.md.
 """
 
 import keras
+
+
+def in_xla_compilation():
+    """True while TensorFlow traces a function that XLA will compile.
+
+    `tf.function(jit_compile=True)` (what Keras's `compile(jit_compile=True)` builds) traces
+    inside an XLA control-flow context; TensorFlow has no public query for it, so this asks
+    its internal `control_flow_util`, and answers False (fuse) if that ever moves."""
+    try:
+        import tensorflow as tf
+        from tensorflow.python.ops import control_flow_util
+    except ImportError:
+        return False
+    return bool(control_flow_util.GraphOrParentsInXlaContext(tf.compat.v1.get_default_graph()))
 
 
 @keras.saving.register_keras_serializable(package="kerasvision")
@@ -22,12 +38,13 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
     def _fusable(self, inputs, mask):
         return (keras.backend.backend() == "tensorflow" and len(inputs.shape) == 4
                 and self.axis in (-1, 3) and mask is None and not self.renorm
-                and not self.synchronized and inputs.shape[-1] is not None)
+                and not self.synchronized and inputs.shape[-1] is not None
+                and not in_xla_compilation())
 
     def call(self, inputs, training=None, mask=None):
         # Inference is Keras's own graph (a multiply and an add with the moving statistics,
         # which TensorFlow's grappler folds as it folds keras.applications'); training, where
-        # the separate passes cost, is fused.
+        # the separate passes cost, is fused, unless XLA compiles the step.
         if not (training and self.trainable) or not self._fusable(inputs, mask):
             return super().call(inputs, training=training, mask=mask)
         import tensorflow as tf

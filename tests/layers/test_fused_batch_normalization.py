@@ -75,3 +75,21 @@ def test_keras_file_round_trip(tmp_path):
     assert type(loaded.layers[-1]) is FusedBatchNormalization
     x = np.ones((2, 5, 6, 7), np.float32)
     np.testing.assert_allclose(np.asarray(loaded(x)), np.asarray(model(x)))
+
+
+def _traced_op_types(function, x):
+    return {op.type for op in function.get_concrete_function(x).graph.get_operations()}
+
+
+def test_an_xla_compiled_step_uses_kerass_ops_and_computes_the_same():
+    # XLA fuses Keras's separate moments and normalisation itself and handles the fused
+    # kernel worse (benchmarks/RESULTS.md, issue 14's fourth session), so under
+    # jit_compile=True the layer is Keras's; without XLA it is the fused kernel.
+    x = tf.constant(np.random.default_rng(3).normal(1.0, 2.0, (4, 5, 6, 7)).astype("float32"))
+    keras_bn, fused = pair()
+    plain = tf.function(lambda t: fused(t, training=True))
+    compiled = tf.function(lambda t: fused(t, training=True), jit_compile=True)
+    assert "FusedBatchNormV3" in _traced_op_types(plain, x)
+    assert "FusedBatchNormV3" not in _traced_op_types(compiled, x)
+    np.testing.assert_allclose(np.asarray(compiled(x)), np.asarray(keras_bn(x, training=True)),
+                               rtol=1e-4, atol=1e-4)
