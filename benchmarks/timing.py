@@ -146,7 +146,8 @@ def write_result(name, payload, directory=None):
     path = directory / f"{name}.json"
     text = json.dumps({"machine": machine(), **payload}, indent=2, default=str) + "\n"
     # Atomic: a benchmark rewrites its file after every row, and a cut-off run must leave
-    # the last whole version, not half of one.
+    # the last whole version, not half of one. Imported here: kerasvision.io costs 0.2 s and
+    # this module (and benchmarks.run) otherwise needs only the standard library.
     from kerasvision.io.atomic_files import atomic_path
 
     with atomic_path(path, replace=True) as temporary:
