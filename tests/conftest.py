@@ -3,6 +3,21 @@ import os
 # Quiet TensorFlow's C++ start-up lines in test logs; keep oneDNN on (it is what users run).
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+
+def _share_cores_between_workers():
+    """Under pytest-xdist, give each worker its share of the cores (TensorFlow reads these
+    variables when it starts, here and in the CLI subprocesses the tests spawn): without it
+    every worker's thread pools span all cores and the workers spin against each other."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
+    if workers > 1:
+        threads = str(max(1, (os.cpu_count() or 1) // workers))
+        os.environ.setdefault("TF_NUM_INTRAOP_THREADS", threads)
+        os.environ.setdefault("TF_NUM_INTEROP_THREADS", threads)
+        os.environ.setdefault("OMP_NUM_THREADS", threads)
+
+
+_share_cores_between_workers()
+
 import numpy as np
 import pytest
 
