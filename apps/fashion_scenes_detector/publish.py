@@ -129,7 +129,8 @@ def main(workdir, output, test_scenes, shifted_scenes, train_command):
         pictures=[("Test scenes with detections (score ≥ 0.5)", "test_detections.png"),
                   ("Shifted scenes", "shifted_detections.png"),
                   ("Training curve", "training_curve.png")])
-    metrics = publish(detector, output, read_history(workdir / "history.csv"), metrics, card)
+    metrics = publish(detector, output, read_history(workdir / "history.csv"), metrics, card,
+                      workdir=workdir)
     write_text_atomically(output / "metrics.json", json.dumps(metrics, indent=2, default=float))
     print(json.dumps({k: metrics[k] for k in ("images_per_second_batch_1",
                                               "images_per_second_batch_32")}))

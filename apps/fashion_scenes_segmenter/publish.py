@@ -176,7 +176,8 @@ def main(workdir, output, test_scenes, shifted_scenes, train_command, comparison
         part.pop("confusion_matrix", None)
     card = model_card(metrics, config, summary, segmenter.class_names, comparison, train_command)
     # The serving contract: `class_map` and `scores` (128x128x11 floats, 0.7 MB an image).
-    metrics = publish(segmenter, output, read_history(workdir / "history.csv"), metrics, card)
+    metrics = publish(segmenter, output, read_history(workdir / "history.csv"), metrics, card,
+                      workdir=workdir)
     write_text_atomically(output / "metrics.json", json.dumps(metrics, indent=2, default=float))
     print(json.dumps({"test_mean_iou": test["mean_iou"], "shifted_mean_iou": shifted["mean_iou"],
                       "images_per_second_batch_1": one}))

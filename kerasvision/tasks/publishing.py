@@ -3,6 +3,9 @@
     OUTPUT/model.keras        the task (model + metadata), for the CLI and inspection
     OUTPUT/VERSION/           the TF Serving export (signatures, labels, warmup records)
     OUTPUT/training_curve.png loss and metrics per epoch
+    OUTPUT/history.csv,       the run's own records (Keras's CSVLogger rows and each epoch's
+      epoch_seconds.csv       wall seconds): runs/ is not in git, and the accuracy-per-minute
+                              benchmark reads these from a clone
     OUTPUT/metrics.json       the evaluation report's figures
     OUTPUT/MODEL_CARD.md      written from the facts of the run (tasks/model_card.py)
 
@@ -38,7 +41,15 @@ def write_text_atomically(path, text):
         Path(partial).write_text(text)
 
 
-def publish(task, output, history, metrics, card, export_options=None):
+def copy_run_records(workdir, output):
+    """Copy `workdir`'s history.csv and epoch_seconds.csv (those it has) into `output`."""
+    for name in ("history.csv", "epoch_seconds.csv"):
+        source = Path(workdir) / name
+        if source.is_file():
+            write_text_atomically(Path(output) / name, source.read_text())
+
+
+def publish(task, output, history, metrics, card, export_options=None, workdir=None):
     """Write the shipped-model folder for `task`; returns `metrics` with the version added.
 
     Args:
@@ -48,6 +59,7 @@ def publish(task, output, history, metrics, card, export_options=None):
         metrics: JSON-able figures measured on the evaluation data.
         card: a `ModelCard` (tasks/model_card.py), rendered to MODEL_CARD.md.
         export_options: keyword arguments of `task.export` (e.g. `top_k`).
+        workdir: the training run's folder, whose records are copied beside the model.
     """
     from kerasvision.inspect import plot_history
 
@@ -59,4 +71,6 @@ def publish(task, output, history, metrics, card, export_options=None):
     metrics = {**metrics, "version_dir": version_dir.name}
     write_text_atomically(output / "metrics.json", json.dumps(metrics, indent=2))
     write_text_atomically(output / "MODEL_CARD.md", card.render())
+    if workdir is not None:
+        copy_run_records(workdir, output)
     return metrics

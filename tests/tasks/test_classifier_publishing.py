@@ -34,6 +34,11 @@ def test_publish_writes_the_folder_and_tells_the_truth(tmp_path):
         assert (out / name).is_file(), name
     assert json.loads((out / "metrics.json").read_text())["test_accuracy"] == metrics["test_accuracy"]
     assert metrics["epochs"] == 2 and len(read_history(tmp_path / "run" / "history.csv")["loss"]) == 2
+    # The run's records travel with the model (runs/ is not in git): the accuracy-per-minute
+    # benchmark reads them from the shipped folder.
+    for name in ("history.csv", "epoch_seconds.csv"):
+        assert (out / name).read_text() == (tmp_path / "run" / name).read_text(), name
+    assert len((out / "epoch_seconds.csv").read_text().splitlines()) == 2
     card = (out / "MODEL_CARD.md").read_text()
     assert f"{metrics['test_accuracy']:.4f}" in card and "kerasvision train classifier" in card
     # The card says what was trained, not what the shipped Fashion-MNIST model is.
