@@ -63,7 +63,7 @@ def main(workdir, output, test_scenes, shifted_scenes, train_command):
     from kerasvision.tasks.model_card import ModelCard, machine_description
     from kerasvision.tasks.prediction_speed import images_per_second
     from kerasvision.tasks.object_detector import ObjectDetector
-    from kerasvision.tasks.publishing import publish, read_history, write_text_atomically
+    from kerasvision.tasks.publishing import publish, write_text_atomically
 
     workdir = Path(workdir)
     config = json.loads((workdir / "config.json").read_text())
@@ -129,8 +129,7 @@ def main(workdir, output, test_scenes, shifted_scenes, train_command):
         pictures=[("Test scenes with detections (score ≥ 0.5)", "test_detections.png"),
                   ("Shifted scenes", "shifted_detections.png"),
                   ("Training curve", "training_curve.png")])
-    metrics = publish(detector, output, read_history(workdir / "history.csv"), metrics, card,
-                      workdir=workdir)
+    metrics = publish(detector, output, workdir, metrics, card)
     write_text_atomically(output / "metrics.json", json.dumps(metrics, indent=2, default=float))
     print(json.dumps({k: metrics[k] for k in ("images_per_second_batch_1",
                                               "images_per_second_batch_32")}))

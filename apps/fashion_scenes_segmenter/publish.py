@@ -138,7 +138,7 @@ def main(workdir, output, test_scenes, shifted_scenes, train_command, comparison
     from kerasvision.data.shifted_scenes import shifted_scenes as make_shifted
     from kerasvision.tasks.image_segmenter import ImageSegmenter
     from kerasvision.tasks.prediction_speed import images_per_second
-    from kerasvision.tasks.publishing import publish, read_history, write_text_atomically
+    from kerasvision.tasks.publishing import publish, write_text_atomically
     from kerasvision.tasks.segmenter_training import scene_masks
 
     workdir = Path(workdir)
@@ -176,8 +176,7 @@ def main(workdir, output, test_scenes, shifted_scenes, train_command, comparison
         part.pop("confusion_matrix", None)
     card = model_card(metrics, config, summary, segmenter.class_names, comparison, train_command)
     # The serving contract: `class_map` and `scores` (128x128x11 floats, 0.7 MB an image).
-    metrics = publish(segmenter, output, read_history(workdir / "history.csv"), metrics, card,
-                      workdir=workdir)
+    metrics = publish(segmenter, output, workdir, metrics, card)
     write_text_atomically(output / "metrics.json", json.dumps(metrics, indent=2, default=float))
     print(json.dumps({"test_mean_iou": test["mean_iou"], "shifted_mean_iou": shifted["mean_iou"],
                       "images_per_second_batch_1": one}))

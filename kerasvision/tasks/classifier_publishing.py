@@ -78,7 +78,7 @@ def publish_classifier(workdir, output, command, x_test, y_test, note="", flip_a
     if classifier.preprocessor.photo_conversion:
         metrics["photo_conversion"] = classifier.preprocessor.photo_conversion
     card = classifier_card(config, metrics, classifier, command, note)
-    return publish(classifier, output, history, metrics, card, workdir=workdir)
+    return publish(classifier, output, workdir, metrics, card)
 
 
 def publish_run(workdir, output, command, note="", flip_averaging=False, views=None,

@@ -41,36 +41,28 @@ def write_text_atomically(path, text):
         Path(partial).write_text(text)
 
 
-def copy_run_records(workdir, output):
-    """Copy `workdir`'s history.csv and epoch_seconds.csv (those it has) into `output`."""
-    for name in ("history.csv", "epoch_seconds.csv"):
-        source = Path(workdir) / name
-        if source.is_file():
-            write_text_atomically(Path(output) / name, source.read_text())
-
-
-def publish(task, output, history, metrics, card, export_options=None, workdir=None):
+def publish(task, output, workdir, metrics, card, export_options=None):
     """Write the shipped-model folder for `task`; returns `metrics` with the version added.
 
     Args:
         task: the trained application (a `Task`).
         output: the folder (created if missing).
-        history: per-epoch training history (`read_history`), drawn as the training curve.
+        workdir: the training run's folder: its history.csv is drawn as the training curve,
+            and its per-epoch records are copied beside the model.
         metrics: JSON-able figures measured on the evaluation data.
         card: a `ModelCard` (tasks/model_card.py), rendered to MODEL_CARD.md.
         export_options: keyword arguments of `task.export` (e.g. `top_k`).
-        workdir: the training run's folder, whose records are copied beside the model.
     """
     from kerasvision.inspect import plot_history
+    from kerasvision.tasks.run_records import copy_epoch_records
 
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
     task.save(output / "model.keras")
-    plot_history(history, output / "training_curve.png")
+    plot_history(read_history(Path(workdir) / "history.csv"), output / "training_curve.png")
     version_dir = task.export(output, **(export_options or {}))
     metrics = {**metrics, "version_dir": version_dir.name}
     write_text_atomically(output / "metrics.json", json.dumps(metrics, indent=2))
     write_text_atomically(output / "MODEL_CARD.md", card.render())
-    if workdir is not None:
-        copy_run_records(workdir, output)
+    copy_epoch_records(workdir, output)
     return metrics

@@ -11,6 +11,9 @@ import shutil
 from pathlib import Path
 
 
+# The per-epoch records, one row an epoch: (name, whether its first line is a header).
+EPOCH_RECORDS = (("history.csv", True), ("epoch_seconds.csv", False))
+
 # What a run writes in its work directory (clear_run removes exactly these).
 RUN_FILES = ("backup", "logs", "workers", "last.keras", "final.keras", "history.csv",
              "epoch_seconds.csv", "summary.json", "config.json", "budget.json")
@@ -50,7 +53,7 @@ def keep_records_before(directory, epoch):
     records and the backup): the resumed run trains it again and writes its rows anew, so
     the history never holds two rows of one epoch.
     """
-    for name, header in (("history.csv", True), ("epoch_seconds.csv", False)):
+    for name, header in EPOCH_RECORDS:
         path = Path(directory) / name
         if not path.is_file():
             continue
@@ -73,3 +76,14 @@ def recorded_minutes(workdir, first_epoch=0):
         epoch, seconds = line.split(",")
         per_epoch[int(epoch)] = float(seconds)  # a re-run epoch replaces the killed one
     return round(sum(s for e, s in per_epoch.items() if e >= first_epoch) / 60, 2)
+
+
+def copy_epoch_records(workdir, output):
+    """Copy `workdir`'s per-epoch records (those it has) into `output`: a shipped model keeps
+    them, since runs/ is not in git (the accuracy-per-minute benchmark reads them there)."""
+    from kerasvision.tasks.publishing import write_text_atomically
+
+    for name, _ in EPOCH_RECORDS:
+        source = Path(workdir) / name
+        if source.is_file():
+            write_text_atomically(Path(output) / name, source.read_text())
