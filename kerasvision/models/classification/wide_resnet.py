@@ -44,7 +44,7 @@ def _pre_activation_unit(x, channels, stride, dropout, weight_decay, name):
     return layers.Add(name=f"{name}_add")([shortcut, y])
 
 
-def WideResNet(app, depth=28, width=10, dropout=0.0, weight_decay=0.0):
+def WideResNet(app, depth=28, width=10, dropout=0.0, weight_decay=0.0, stage_widths=None):
     """WRN-depth-width.
 
     Args:
@@ -55,17 +55,24 @@ def WideResNet(app, depth=28, width=10, dropout=0.0, weight_decay=0.0):
             (36/72/144 channels) fits a budget between two whole factors.
         dropout: dropout rate between the two convolutions of a unit (the paper uses 0.3).
         weight_decay: L2 coefficient on convolution kernels (the paper: 5e-4).
+        stage_widths: three channel counts that replace 16k, 32k, 64k (e.g. (32, 64, 160):
+            widening only the last stage, where a channel costs the fewest multiply-adds,
+            keeps every width a multiple of 16, which the CPU's bf16 kernels need to run fast).
     """
     if (depth - 4) % 6:
         raise ValueError(f"WRN depth must be 6n + 4, got {depth}")
-    app = dataclasses.replace(app, name=app.name or f"wrn_{depth}_{width:g}")
+    if stage_widths is not None and len(stage_widths) != 3:
+        raise ValueError(f"WRN stage_widths must give three channel counts, got {stage_widths}")
+    label = "-".join(str(c) for c in stage_widths) if stage_widths else f"{width:g}"
+    app = dataclasses.replace(app, name=app.name or f"wrn_{depth}_{label}")
     app.check_weights(None)  # no ImageNet weights exist for wide ResNets
     units = (depth - 4) // 6
     inputs = app.image_input()
 
     x = layers.Conv2D(16, 3, padding="same", use_bias=False, kernel_initializer="he_normal",
                       name="stem_conv")(inputs)
-    widths = [round(base * width) for base in (16, 32, 64)]
+    widths = (list(stage_widths) if stage_widths else
+              [round(base * width) for base in (16, 32, 64)])
     if min(widths) < 1:
         raise ValueError(f"WRN width must give at least one channel, got {width}")
     for stage, channels in enumerate(widths, start=1):
@@ -97,8 +104,9 @@ def _register(depth, width, params, rel_tol, note):
     # layer keeps the name "image" the shipped model was saved with.
     @applications_builder(None, classes=10, default_input_shape=(32, 32, 3), input_name="image",
                           doc=f"WRN-{depth}-{width}: {note}.")
-    def builder(app, depth=depth, width=width, dropout=0.0, weight_decay=0.0):
-        return WideResNet(app, depth, width, dropout, weight_decay)
+    def builder(app, depth=depth, width=width, dropout=0.0, weight_decay=0.0,
+                stage_widths=None):
+        return WideResNet(app, depth, width, dropout, weight_decay, stage_widths)
 
     builder.__name__ = builder.__qualname__ = name
     return builder
