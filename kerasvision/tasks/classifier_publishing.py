@@ -119,13 +119,14 @@ def classifier_card(config, metrics, classifier, command, note=""):
     warmup = min(config["warmup_epochs"], config["epochs"] / 10)
     per_class = "\n".join(f"| {name} | {v['precision']:.3f} | {v['recall']:.3f} |"
                           for name, v in metrics["per_class"].items())
+    network = architecture_description(config["model"], config.get("model_kwargs"))
     return ModelCard(
         title=f"Image classifier ({config['model']}, {classes} classes)",
         headline=(f"**Held-out accuracy {metrics['test_accuracy']:.4f}** (top-{k} "
                   f"{metrics['test_top5_accuracy']:.4f}) on {held_out}, never used for "
                   f"training or model selection (the last epoch is shipped). {views}"),
-        architecture=(f"{architecture_description(config['model'])}; normalisation "
-                      f"(x/255 − {config['mean']:.4f})/{config['std']:.4f} inside the graph"),
+        architecture=(f"{network}; normalisation (x/255 − {config['mean']:.4f})/"
+                      f"{config['std']:.4f} inside the graph"),
         parameters=f"{metrics['params']:,} ({metrics['trainable_params']:,} trainable)",
         data=f"{config['data_description']}; augmentation: {config['augmentation']}",
         training=(f"{metrics['epochs']} epochs, batch {config['batch_size']}, "

@@ -46,8 +46,11 @@ def machine_description():
     return f"{platform.machine()} CPU, {os.cpu_count()} cores"
 
 
-def architecture_description(name):
-    """`name` and the paper it reproduces (from the registry), for a card's architecture row."""
+def architecture_description(name, builder_kwargs=None):
+    """`name`, the builder arguments that changed it, and the paper it reproduces (from the
+    registry), for a card's architecture row: a WRN-16-2 built with other stage widths is not
+    the registry's WRN-16-2, and the card must say so."""
     from kerasvision.registry import get_spec
 
-    return f"`{name}` ({get_spec(name).paper})"
+    changed = ", ".join(f"{key}={value}" for key, value in sorted((builder_kwargs or {}).items()))
+    return f"`{name}`{f' with {changed}' if changed else ''} ({get_spec(name).paper})"

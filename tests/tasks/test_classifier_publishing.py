@@ -46,6 +46,8 @@ def test_publish_writes_the_folder_and_tells_the_truth(tmp_path):
     assert f"image folder `{data}`" in card and "12×12 grey" in card
     assert "| classes | dark, light |" in card
     assert "`wrn_16_2`" in card and "Zagoruyko & Komodakis" in card
+    # The builder arguments change the network, so the card names them.
+    assert "`wrn_16_2` with depth=10, width=1 (Zagoruyko & Komodakis" in card
     assert f"{metrics['params']:,}" in card and "2 epochs, batch 4" in card
     assert "the 4 held-out images" in card  # 20 % of 2 × 12
     assert (out / "1" / "assets" / "labels.txt").read_text().splitlines() == names == ["dark", "light"]
