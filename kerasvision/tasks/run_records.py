@@ -15,8 +15,8 @@ from pathlib import Path
 EPOCH_RECORDS = (("history.csv", True), ("epoch_seconds.csv", False))
 
 # What a run writes in its work directory (clear_run removes exactly these).
-RUN_FILES = ("backup", "logs", "workers", "last.keras", "final.keras", "history.csv",
-             "epoch_seconds.csv", "summary.json", "config.json", "budget.json")
+RUN_FILES = ("backup", "logs", "workers", "last.keras", "final.keras",
+             *(name for name, _ in EPOCH_RECORDS), "summary.json", "config.json", "budget.json")
 
 
 def epochs_done(workdir):

@@ -55,9 +55,10 @@ def WideResNet(app, depth=28, width=10, dropout=0.0, weight_decay=0.0, stage_wid
             (36/72/144 channels) fits a budget between two whole factors.
         dropout: dropout rate between the two convolutions of a unit (the paper uses 0.3).
         weight_decay: L2 coefficient on convolution kernels (the paper: 5e-4).
-        stage_widths: three channel counts that replace 16k, 32k, 64k (e.g. (32, 64, 160):
-            widening only the last stage, where a channel costs the fewest multiply-adds,
-            keeps every width a multiple of 16, which the CPU's bf16 kernels need to run fast).
+        stage_widths: three channel counts that replace 16k, 32k, 64k. Widening only the last
+            stage, which runs at the lowest resolution, adds parameters for the fewest
+            multiply-adds: (32, 64, 160) trained at 1.16× the time an epoch of (32, 64, 128)
+            on a 2-core CPU, where width 2.25 (36/72/144) took 2.1× (benchmarks/RESULTS.md).
     """
     if (depth - 4) % 6:
         raise ValueError(f"WRN depth must be 6n + 4, got {depth}")
@@ -74,7 +75,8 @@ def WideResNet(app, depth=28, width=10, dropout=0.0, weight_decay=0.0, stage_wid
     widths = (list(stage_widths) if stage_widths else
               [round(base * width) for base in (16, 32, 64)])
     if min(widths) < 1:
-        raise ValueError(f"WRN width must give at least one channel, got {width}")
+        raise ValueError("WRN width must give at least one channel, got "
+                         f"{stage_widths if stage_widths else width}")
     for stage, channels in enumerate(widths, start=1):
         for unit in range(1, units + 1):
             stride = 2 if (stage > 1 and unit == 1) else 1
