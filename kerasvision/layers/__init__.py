@@ -28,3 +28,4 @@ from kerasvision.layers.l2_normalization import L2Normalization  # noqa: F401
 from kerasvision.layers.edge_gate import EdgeGate  # noqa: F401
 from kerasvision.layers.total_dropout import TotalDropout  # noqa: F401
 from kerasvision.layers.fused_batch_normalization import FusedBatchNormalization  # noqa: F401
+from kerasvision.layers.column_average import ColumnAverage  # noqa: F401

@@ -119,7 +119,8 @@ def classifier_card(config, metrics, classifier, command, note=""):
     warmup = min(config["warmup_epochs"], config["epochs"] / 10)
     per_class = "\n".join(f"| {name} | {v['precision']:.3f} | {v['recall']:.3f} |"
                           for name, v in metrics["per_class"].items())
-    network = architecture_description(config["model"], config.get("model_kwargs"))
+    network = architecture_description(config["model"], config.get("model_kwargs"),
+                                       config.get("columns", 1))
     return ModelCard(
         title=f"Image classifier ({config['model']}, {classes} classes)",
         headline=(f"**Held-out accuracy {metrics['test_accuracy']:.4f}** (top-{k} "

@@ -43,6 +43,9 @@ class TrainConfig:
     deterministic: bool = False
     # Extra builder arguments for `model` (e.g. {"width": 1, "depth": 10} for a tiny WRN).
     model_kwargs: dict = field(default_factory=dict)
+    # Copies of `model` side by side, each trained on its own loss, their probabilities
+    # averaged (Ciresan et al.'s multi-column networks, models/multi_column.py); 1: one.
+    columns: int = 1
     min_side: int = 0  # smaller images are resized up in the graph (AlexNet needs 67)
     # The fast-training choices of issue 14 (apps/fashion_mnist/ablation.py measures each one).
     schedule: str = "cosine"  # "cosine" (warm-up then cosine to 0) or "one_cycle" (triangle)
@@ -201,7 +204,8 @@ def build_and_compile(config, input_shape, classes, mean, std, steps_per_epoch):
     from kerasvision.tasks.pixel_model import pixel_classifier
 
     model = pixel_classifier(config.model, input_shape, classes, mean, std,
-                             min_side=config.min_side, **config.model_kwargs)
+                             min_side=config.min_side, columns=config.columns,
+                             **config.model_kwargs)
     if config.precision != "float32":
         from kerasvision.tasks.training_precision import float32_outputs
 

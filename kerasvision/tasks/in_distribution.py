@@ -56,17 +56,32 @@ def feature_taps(model):
     from kerasvision.layers.translated_views import TranslatedViews, ViewAverage
 
     network = view_averaged_network(model)
-    head, _ = logits_head(network if network is not None else model)
+    features = penultimate_tensor(network if network is not None else model)
     if network is None:
-        return keras.Model(model.inputs, [model.outputs[0], head.input],
+        return keras.Model(model.inputs, [model.outputs[0], features],
                            name=f"{model.name}_scored")
     views = next(layer for layer in model.layers if isinstance(layer, TranslatedViews))
-    inner = keras.Model(network.inputs, [network.outputs[0], head.input])
+    inner = keras.Model(network.inputs, [network.outputs[0], features])
     pixels = keras.Input(model.inputs[0].shape[1:])
     probabilities, features = inner(views(pixels))
     count = len(views.shifts)
     return keras.Model(pixels, [ViewAverage(count)(probabilities), ViewAverage(count)(features)],
                        name=f"{model.name}_scored")
+
+
+def penultimate_tensor(model):
+    """The symbolic penultimate features of `model`: its last Dense layer's input, or for a
+    multi-column network (models/multi_column.py) every column's, concatenated — the
+    representation its averaged prediction rests on."""
+    import keras
+
+    from kerasvision.layers.column_average import ColumnAverage
+
+    average = next((layer for layer in model.layers if isinstance(layer, ColumnAverage)), None)
+    if average is None:
+        return logits_head(model)[0].input
+    heads = [column._keras_history.operation for column in average.input]
+    return keras.layers.Concatenate(name="column_features")([head.input for head in heads])
 
 
 def logits_head(model):
@@ -197,6 +212,10 @@ class EnergyScore(InDistributionScore):
     def graph_score(self, features, head):
         import tensorflow as tf
 
+        if features.shape[-1] != head.kernel.shape[0]:
+            raise ValueError("the energy score reads one logits layer, and this model's "
+                             f"{features.shape[-1]} features feed several (a multi-column "
+                             "network): use the Mahalanobis score")
         logits = tf.matmul(features, head.kernel) + head.bias
         t = self.temperature
         return t * tf.reduce_logsumexp(tf.cast(logits, tf.float32) / t, axis=-1)

@@ -46,11 +46,19 @@ def machine_description():
     return f"{platform.machine()} CPU, {os.cpu_count()} cores"
 
 
-def architecture_description(name, builder_kwargs=None):
+MULTI_COLUMN_PAPER = ("Ciresan, Meier & Schmidhuber, Multi-column Deep Neural Networks for "
+                      "Image Classification, CVPR 2012")
+
+
+def architecture_description(name, builder_kwargs=None, columns=1):
     """`name`, the builder arguments that changed it, and the paper it reproduces (from the
     registry), for a card's architecture row: a WRN-16-2 built with other stage widths is not
-    the registry's WRN-16-2, and the card must say so."""
+    the registry's WRN-16-2, and the card must say so; nor are several columns of it."""
     from kerasvision.registry import get_spec
 
     changed = ", ".join(f"{key}={value}" for key, value in sorted((builder_kwargs or {}).items()))
-    return f"`{name}`{f' with {changed}' if changed else ''} ({get_spec(name).paper})"
+    network = f"`{name}`{f' with {changed}' if changed else ''} ({get_spec(name).paper})"
+    if columns == 1:
+        return network
+    return (f"{columns} columns of {network}, each trained on its own loss, their "
+            f"probabilities averaged ({MULTI_COLUMN_PAPER})")

@@ -11,8 +11,13 @@ import keras
 from kerasvision.registry import build
 
 
-def pixel_classifier(backbone, input_shape, classes, mean, std, min_side=0, **backbone_kwargs):
+def pixel_classifier(backbone, input_shape, classes, mean, std, min_side=0, columns=1,
+                     **backbone_kwargs):
     """Functional model: pixels (0–255) -> normalize -> `backbone` -> class probabilities.
+
+    With `columns` > 1, that many copies of `backbone` side by side, each its own output
+    (trained with its own loss), and last their average (models/multi_column.py): the
+    output a classifier ships.
 
     With `min_side`, images with a smaller side are resized up to it (bilinear) inside the
     graph, for architectures whose strides need a minimum input (AlexNet: 67 pixels); the
@@ -27,5 +32,17 @@ def pixel_classifier(backbone, input_shape, classes, mean, std, min_side=0, **ba
         height, width = round(height * scale), round(width * scale)
         normalized = keras.layers.Resizing(height, width, name="resize_up")(normalized)
         input_shape = (height, width, *input_shape[2:])
-    return build(backbone, input_tensor=normalized, input_shape=input_shape, classes=classes,
-                 **backbone_kwargs)
+    if columns == 1:
+        return build(backbone, input_tensor=normalized, input_shape=input_shape,
+                     classes=classes, **backbone_kwargs)
+    from kerasvision.models.multi_column import multi_column_outputs
+
+    built = []  # the columns' templates, for the model's name
+
+    def column():
+        built.append(build(backbone, input_shape=input_shape, classes=classes,
+                           **backbone_kwargs))
+        return built[-1]
+
+    outputs = multi_column_outputs(column, normalized, columns)
+    return keras.Model(pixels, outputs, name=f"{built[0].name}_x{columns}")
