@@ -56,22 +56,15 @@ def test_publish_writes_the_folder_and_tells_the_truth(tmp_path):
 def test_publish_ships_translation_averaging_and_what_prepare_adds(tmp_path):
     from kerasvision.layers.translated_views import TranslatedViews
     from kerasvision.tasks.image_classifier import ImageClassifier
-    from kerasvision.tasks.in_distribution import fit_mahalanobis
-
     data = _folder(tmp_path / "data")
     config = TrainConfig(data=str(data), epochs=1, batch_size=4, workdir=str(tmp_path / "run"),
                          model_kwargs={"width": 1, "depth": 10})
     train_classifier(config, progress=0)
     x_train, y_train, x_test, y_test, _ = load_training_data(str(data))
 
-    def prepare(classifier):  # as the Fashion-MNIST release adds its in-distribution score
-        classifier.in_distribution = fit_mahalanobis(classifier.model, x_train, y_train,
-                                                     x_test, calibrated_on="the folder")
-        return classifier
-
     out = tmp_path / "shipped"
     metrics = publish_classifier(config.workdir, out, "cmd", x_test, y_test, views="shifts",
-                                 prepare=prepare)
+                                 prepare=with_mahalanobis(x_train, y_train, x_test))
     assert metrics["views"] == "shifts" and metrics["in_distribution"]["method"]
     shipped = ImageClassifier.load(out / "model.keras")
     assert any(isinstance(layer, TranslatedViews) for layer in shipped.model.layers)
@@ -79,3 +72,16 @@ def test_publish_ships_translation_averaging_and_what_prepare_adds(tmp_path):
     card = (out / "MODEL_CARD.md").read_text()
     assert "four one-pixel translations" in card
     assert f"{metrics['test_accuracy_single_view']:.4f}" in card
+
+
+def with_mahalanobis(x_train, y_train, x_calibration):
+    """A publishing `prepare` step that adds a Mahalanobis in-distribution score, as the
+    Fashion-MNIST release does (apps/fashion_mnist/photo_inputs_release.py)."""
+    from kerasvision.tasks.in_distribution import fit_mahalanobis
+
+    def prepare(classifier):
+        classifier.in_distribution = fit_mahalanobis(classifier.model, x_train, y_train,
+                                                     x_calibration, calibrated_on="the folder")
+        return classifier
+
+    return prepare

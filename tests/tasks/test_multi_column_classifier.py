@@ -11,14 +11,14 @@ from kerasvision.tasks.classifier_publishing import publish_classifier
 from kerasvision.tasks.classifier_training import (TrainConfig, load_training_data,
                                                    train_classifier)
 from kerasvision.tasks.precise_batch_norm import batch_norm_layers
+from tests.tasks.test_classifier_publishing import with_mahalanobis
 from tests.two_class_folder import write_two_class_folder
 
 
 def test_two_columns_train_on_their_own_losses_and_ship_their_average(tmp_path):
     from kerasvision.models.multi_column import AVERAGE_NAME
     from kerasvision.tasks.image_classifier import ImageClassifier
-    from kerasvision.tasks.in_distribution import (calibrate_energy, fit_mahalanobis,
-                                                   penultimate_features)
+    from kerasvision.tasks.in_distribution import calibrate_energy, penultimate_features
 
     data = write_two_class_folder(tmp_path / "data", per_class=24)
     config = TrainConfig(data=str(data), epochs=2, batch_size=8, workdir=str(tmp_path / "run"),
@@ -39,13 +39,9 @@ def test_two_columns_train_on_their_own_losses_and_ship_their_average(tmp_path):
 
     x_train, y_train, x_test, y_test, _ = load_training_data(str(data))
 
-    def prepare(classifier):  # as the Fashion-MNIST release adds its in-distribution score
-        classifier.in_distribution = fit_mahalanobis(classifier.model, x_train, y_train,
-                                                     x_test, calibrated_on="the folder")
-        return classifier
-
     out = tmp_path / "shipped"
-    metrics = publish_classifier(config.workdir, out, "cmd", x_test, y_test, prepare=prepare)
+    metrics = publish_classifier(config.workdir, out, "cmd", x_test, y_test,
+                                 prepare=with_mahalanobis(x_train, y_train, x_test))
     assert metrics["params"] == summary["params"] == model.count_params()
     shipped = ImageClassifier.load(out / "model.keras")
     assert shipped.model.output_names == [AVERAGE_NAME]
