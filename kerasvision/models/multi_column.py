@@ -37,16 +37,15 @@ def replayed(network, inputs, prefix):
     return output[0] if isinstance(output, (list, tuple)) else output
 
 
-def multi_column_outputs(build_column, inputs, columns):
-    """[each column's probabilities..., their ColumnAverage]: `columns` copies of the network
-    `build_column()` returns (a single-input, single-output functional model), on `inputs`."""
+def multi_column_outputs(network, inputs, columns):
+    """[each column's probabilities..., their ColumnAverage]: `columns` copies of `network` (a
+    single-input, single-output functional model, the template: each copy has fresh weights)
+    on `inputs`."""
     if columns < 2:
         raise ValueError(f"a multi-column network needs at least 2 columns, got {columns}")
-    outputs = []
-    for index in range(1, columns + 1):
-        network = build_column()
-        if len(network.outputs) != 1:
-            raise ValueError(f"multi-column networks average single-output columns; "
-                             f"{network.name} has {len(network.outputs)} outputs")
-        outputs.append(replayed(network, inputs, column_prefix(index)))
+    if len(network.outputs) != 1:
+        raise ValueError(f"multi-column networks average single-output columns; "
+                         f"{network.name} has {len(network.outputs)} outputs")
+    outputs = [replayed(network, inputs, column_prefix(index))
+               for index in range(1, columns + 1)]
     return outputs + [ColumnAverage(name=AVERAGE_NAME)(outputs)]

@@ -37,12 +37,6 @@ def pixel_classifier(backbone, input_shape, classes, mean, std, min_side=0, colu
                      classes=classes, **backbone_kwargs)
     from kerasvision.models.multi_column import multi_column_outputs
 
-    built = []  # the columns' templates, for the model's name
-
-    def column():
-        built.append(build(backbone, input_shape=input_shape, classes=classes,
-                           **backbone_kwargs))
-        return built[-1]
-
-    outputs = multi_column_outputs(column, normalized, columns)
-    return keras.Model(pixels, outputs, name=f"{built[0].name}_x{columns}")
+    template = build(backbone, input_shape=input_shape, classes=classes, **backbone_kwargs)
+    outputs = multi_column_outputs(template, normalized, columns)
+    return keras.Model(pixels, outputs, name=f"{template.name}_x{columns}")
